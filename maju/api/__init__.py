@@ -1,0 +1,1 @@
+"""URL behaviour: routes, request parameters, handlers and response envelopes."""

@@ -1,0 +1,98 @@
+"""Pure ASGI middleware: response headers every /api answer carries, and the body-size limit."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from maju import errors
+from maju.api.responses import error_response
+
+
+class SecurityHeadersMiddleware:
+    """S11: `Cache-Control: no-store` on /api answers, `nosniff` on every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if is_api:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimitMiddleware:
+    """E13: refuse a body over the limit with 413, before the handler, never buffering past it.
+
+    `limit_for(path)` lets uploads (F8) use their own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_size: int, developer_mode: bool = False,
+                 upload_paths: frozenset[str] = frozenset(), upload_limit: int = 0) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+        self.developer_mode = developer_mode
+        self.upload_paths = upload_paths
+        self.upload_limit = upload_limit
+
+    def limit_for(self, path: str) -> int:
+        stripped = path.rstrip("/")
+        if stripped in self.upload_paths and self.upload_limit:
+            # Multipart framing adds a little over the file itself; the file limit is
+            # enforced exactly by the upload handler.
+            return self.upload_limit + 1024 * 1024
+        return self.max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except errors.PayloadTooLargeError:
+            if not response_started:
+                await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = error_response(_too_large(limit), developer_mode=self.developer_mode)
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def _too_large(limit: int) -> errors.PayloadTooLargeError:
+    return errors.PayloadTooLargeError(
+        f"Request body exceeds the maximum allowed size of {limit} bytes")

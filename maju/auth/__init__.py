@@ -1,0 +1,1 @@
+"""Who is calling: API keys, password sessions, bearer tokens, passwords, throttling."""

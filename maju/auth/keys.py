@@ -1,0 +1,51 @@
+"""API key pairs (A7, A11): generate them, store the secret as SHA-256, verify in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from maju import errors
+from maju.db.connection import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    api_key: str
+    api_secret: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+async def generate_keys(conn: Connection, user: str) -> KeyPair:
+    """Keep the user's key once set, issue a new secret; only this return value shows it."""
+    q = conn.dialect.quote
+    row = await conn.fetch_one(
+        f"SELECT {q('api_key')} FROM {q('tabUser')} WHERE {q('name')} = :name", {"name": user})
+    if row is None:
+        raise errors.DoesNotExistError(f"User {user} not found")
+    api_key = row["api_key"] or secrets.token_hex(8)[:15]
+    api_secret = secrets.token_hex(16)
+    await conn.execute(
+        f"UPDATE {q('tabUser')} SET {q('api_key')} = :key, {q('api_secret')} = :secret "
+        f"WHERE {q('name')} = :name",
+        {"key": api_key, "secret": hash_secret(api_secret), "name": user})
+    return KeyPair(api_key, api_secret)
+
+
+async def user_for_key(conn: Connection, api_key: str, api_secret: str) -> str | None:
+    """The enabled user owning this key pair, or None."""
+    q = conn.dialect.quote
+    row = await conn.fetch_one(
+        f"SELECT {q('name')}, {q('api_secret')}, {q('enabled')} FROM {q('tabUser')} "
+        f"WHERE {q('api_key')} = :key", {"key": api_key})
+    if row is None or not row["api_secret"]:
+        hmac.compare_digest(hash_secret(api_secret), "0" * 64)
+        return None
+    if not hmac.compare_digest(hash_secret(api_secret), str(row["api_secret"])):
+        return None
+    return str(row["name"]) if row["enabled"] else None

@@ -1,0 +1,1 @@
+"""The database layer: connections and transactions, dialects, table specs, schema sync."""

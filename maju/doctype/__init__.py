@@ -1,0 +1,1 @@
+"""DocType meaning: field types, metadata, the registry, documents, naming, permissions."""

@@ -1,0 +1,1 @@
+"""The listing query compiler: request parameters -> syntax tree -> parameterised SQL."""

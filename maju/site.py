@@ -1,0 +1,34 @@
+"""The Site: one process's configuration, DocType registry and database, built in lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maju.config import Config
+from maju.db.connection import Database
+from maju.doctype.registry import Registry, load_registry
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    registry: Registry
+    db: Database
+    secret_key: str
+    # Anything features attach at start-up (the whitelist index, hooks); read-only after.
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def apps_dir(config: Config) -> Path:
+    return Path(config.root) / "apps"
+
+
+def build_registry(config: Config) -> Registry:
+    return load_registry(config.site.apps, apps_dir(config))
+
+
+def open_database(config: Config) -> Database:
+    return Database(config.database_url, schema=config.database.schema,
+                    pool_size=config.database.pool_size)
