@@ -11,8 +11,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from maju import errors
+from maju.api.cors import CORSMiddleware
 from maju.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from maju.api.responses import error_response
 from maju.api.routes import api_routes
@@ -50,15 +52,7 @@ def create_app(config: Config | None = None) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        error: errors.MajuError
-        if exc.status_code == 405:
-            error = errors.MethodNotAllowedError(f"Method {request.method} not allowed",
-                                                 headers=dict(exc.headers or {}))
-        elif exc.status_code == 404:
-            error = errors.DoesNotExistError(f"Page {request.url.path} not found")
-        else:
-            error = errors.BadRequestError(str(exc.detail))
-        return error_response(error, developer_mode=developer_mode)
+        return error_response(routing_error(request, exc), developer_mode=developer_mode)
 
     async def maju_error(request: Request, exc: Exception) -> Response:
         return error_response(exc, developer_mode=developer_mode)
@@ -67,12 +61,49 @@ def create_app(config: Config | None = None) -> Starlette:
         routes=api_routes(),
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            # C3: preflights are answered before the body limit, auth, CSRF and routing.
+            Middleware(CORSMiddleware, allow_cors=config.cors.allow_cors,
+                       developer_mode=developer_mode),
             Middleware(BodyLimitMiddleware, max_body_size=config.api.max_body_size,
                        developer_mode=developer_mode),
         ],
-        exception_handlers={HTTPException: http_error, errors.MajuError: maju_error},
+        # `Exception` reaches Starlette's outermost ServerErrorMiddleware: an error escaping
+        # every handler is still the E9 envelope (E12, E15), never Starlette's text page.
+        exception_handlers={HTTPException: http_error, errors.MajuError: maju_error,
+                            Exception: maju_error},
         lifespan=lifespan,
     )
+
+
+_HTTP_ERRORS: dict[int, type[errors.MajuError]] = {
+    401: errors.AuthenticationError,
+    403: errors.PermissionError,
+    404: errors.DoesNotExistError,
+    405: errors.MethodNotAllowedError,
+    413: errors.PayloadTooLargeError,
+    429: errors.TooManyRequestsError,
+}
+
+
+def routing_error(request: Request, exc: HTTPException) -> errors.MajuError:
+    """Starlette's own HTTP errors (no route, wrong verb, ...) as maju's typed errors (E4, E5)."""
+    cls = _HTTP_ERRORS.get(exc.status_code, errors.BadRequestError)
+    if cls is errors.DoesNotExistError:
+        return cls(f"Page {request.url.path} not found")
+    if cls is errors.MethodNotAllowedError:
+        return cls(f"Method {request.method} not allowed",
+                   headers={"Allow": ", ".join(allowed_methods(request))})
+    return cls(str(exc.detail) if exc.detail else "")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """E5: every verb some route serves on this path (Starlette's 405 names only the first)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods \
+                and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def asgi_app() -> Starlette:

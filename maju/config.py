@@ -117,7 +117,9 @@ class Config:
         return self.site_dir / "private" / "files"
 
 
-def load_config(path: str | Path | None = None, environ: typing.Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | Path | None = None, environ: typing.Mapping[str, str] | None = None
+) -> Config:
     """Load the configuration.
 
     Args:
@@ -126,36 +128,62 @@ def load_config(path: str | Path | None = None, environ: typing.Mapping[str, str
         environ: the environment to read `MAJU_<SECTION>__<KEY>` overrides from.
     """
     env = os.environ if environ is None else environ
-    explicit = path is not None or "MAJU_CONFIG" in env
-    config_path = Path(path if path is not None else env.get("MAJU_CONFIG", "config.toml"))
+    named = path if path is not None else (env.get("MAJU_CONFIG") or None)
+    config_path = Path(named if named is not None else "config.toml")
     raw: dict[str, Any] = {}
-    if config_path.exists():
+    if config_path.is_file():
         try:
             raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: invalid TOML: {exc}") from exc
-    elif explicit:
+        except OSError as exc:
+            raise ConfigError(f"{config_path}: cannot read: {exc.strerror}") from exc
+    elif named is not None:
+        # An explicitly named file must exist: silently running on defaults would hide a typo.
         raise ConfigError(f"config file not found: {config_path}")
-    _apply_env_overrides(raw, env)
-    sections: dict[str, Any] = {}
-    section_types = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "root"}
+    sections = _validated_sections(raw, str(config_path))
+    _apply_env_overrides(sections, env)
     hints = typing.get_type_hints(Config)
-    for section_name, values in raw.items():
-        if section_name not in section_types:
-            raise ConfigError(f"unknown config section: [{section_name}]")
+    built = {name: _build_section(name, hints[name], values) for name, values in sections.items()}
+    root = config_path.parent.resolve() if config_path.is_file() else Path.cwd()
+    return Config(**built, root=str(root))
+
+
+def _section_types() -> dict[str, type[Any]]:
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Config) if f.name != "root"}
+
+
+def _validated_sections(raw: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    known = _section_types()
+    sections: dict[str, dict[str, Any]] = {}
+    for name, values in raw.items():
+        if name not in known:
+            raise ConfigError(f"{source}: unknown config section [{name}]")
         if not isinstance(values, dict):
-            raise ConfigError(f"config section [{section_name}] must be a table")
-        sections[section_name] = _build_section(section_name, hints[section_name], values)
-    root = str(config_path.parent.resolve()) if config_path.exists() else str(Path.cwd())
-    return Config(**sections, root=root)
+            raise ConfigError(f"{source}: config section [{name}] must be a table")
+        keys = {f.name for f in dataclasses.fields(known[name])}
+        for key in values:
+            if key not in keys:
+                raise ConfigError(f"{source}: unknown config key {name}.{key}")
+        sections[name] = dict(values)
+    return sections
 
 
-def _apply_env_overrides(raw: dict[str, Any], env: typing.Mapping[str, str]) -> None:
-    for key, value in env.items():
-        if not key.startswith("MAJU_") or "__" not in key:
+def _apply_env_overrides(
+    sections: dict[str, dict[str, Any]], env: typing.Mapping[str, str]
+) -> None:
+    """`MAJU_<SECTION>__<KEY>=value` replaces one key; an unknown one fails, naming the variable."""
+    known = _section_types()
+    for variable, value in env.items():
+        if not variable.startswith("MAJU_") or "__" not in variable:
             continue
-        section, _, name = key[len("MAJU_") :].partition("__")
-        raw.setdefault(section.lower(), {})[name.lower()] = _EnvValue(value)
+        section, _, name = variable[len("MAJU_") :].lower().partition("__")
+        if section not in known:
+            raise ConfigError(f"{variable}: unknown config section [{section}]")
+        if name not in {f.name for f in dataclasses.fields(known[section])}:
+            raise ConfigError(f"{variable}: unknown config key {section}.{name}")
+        sections.setdefault(section, {})[name] = _EnvValue(value)
 
 
 class _EnvValue(str):
@@ -164,20 +192,21 @@ class _EnvValue(str):
 
 def _build_section(section: str, cls: type[Any], values: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in known:
-            raise ConfigError(f"unknown config key: {section}.{key}")
-        kwargs[key] = _coerce(f"{section}.{key}", hints[key], value)
+    kwargs = {key: _coerce(f"{section}.{key}", hints[key], value) for key, value in values.items()}
     return cls(**kwargs)
 
 
+def _options(hint: Any) -> tuple[Any, ...]:  # Any: typing objects
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    return typing.get_args(hint) if union else (hint,)
+
+
 def _coerce(key: str, hint: Any, value: Any) -> Any:  # Any: values come from TOML or env
+    options = _options(hint)
     if isinstance(value, _EnvValue):
-        value = _parse_env(key, hint, str(value))
-    options = typing.get_args(hint) if _is_union(hint) else (hint,)
-    if value is None and type(None) in options:
+        value = _parse_env(key, options, str(value))
+    if type(None) in options and (value is None or value == ""):
+        # TOML has no null: an empty string means "unset" for optional keys.
         return None
     for option in options:
         if option is bool and isinstance(value, bool):
@@ -186,22 +215,20 @@ def _coerce(key: str, hint: Any, value: Any) -> Any:  # Any: values come from TO
             return value
         if option is str and isinstance(value, str):
             return value
-        if typing.get_origin(option) is tuple and isinstance(value, list | tuple):
-            if all(isinstance(v, str) for v in value):
-                return tuple(value)
+        if (
+            typing.get_origin(option) is tuple
+            and isinstance(value, list | tuple)
+            and all(isinstance(v, str) for v in value)
+        ):
+            return tuple(value)
     raise ConfigError(f"config key {key} has the wrong type: {value!r}")
 
 
-def _is_union(hint: Any) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType)
-
-
-def _parse_env(key: str, hint: Any, text: str) -> Any:
-    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+def _parse_env(key: str, options: tuple[Any, ...], text: str) -> Any:
     if bool in options:
-        if text.lower() in ("1", "true", "yes", "on"):
+        if text.strip().lower() in ("1", "true", "yes", "on"):
             return True
-        if text.lower() in ("0", "false", "no", "off", ""):
+        if text.strip().lower() in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"config key {key} expects a boolean, got {text!r}")
     if int in options:
@@ -210,45 +237,52 @@ def _parse_env(key: str, hint: Any, text: str) -> Any:
         except ValueError as exc:
             raise ConfigError(f"config key {key} expects an integer, got {text!r}") from exc
     if any(typing.get_origin(o) is tuple for o in options):
-        if text.startswith("["):
+        if text.lstrip().startswith("["):
             try:
-                parsed = tomllib.loads(f"v = {text}")["v"]
+                return tomllib.loads(f"v = {text}")["v"]
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"config key {key} expects a list, got {text!r}") from exc
-            if str in options:
-                return parsed
-            return parsed
-        if str in options:
-            return text or None
-        return [part.strip() for part in text.split(",") if part.strip()]
-    if text == "" and type(None) in options:
-        return None
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        # A key that takes one string or a list (cors.allow_cors) keeps a single value as is.
+        return parts[0] if str in options and len(parts) == 1 else parts
     return text
+
+
+INSECURE_DEVELOPER_KEY = "maju-developer-mode-insecure-key"
 
 
 def resolve_secret_key(config: Config, create: bool = False) -> str:
     """The signing key: `site.secret_key`, else the site's generated key file.
 
-    Production mode (developer_mode false) refuses to run without one; `create` makes the key
-    file on a site's first run.
+    Production mode (developer_mode false) refuses to run without one, so sessions are never
+    signed with a guessable key; `create` makes the key file on a site's first run.
     """
-    if config.site.secret_key:
-        return config.site.secret_key
+    if config.site.secret_key.strip():
+        return config.site.secret_key.strip()
     key_file = config.site_dir / SECRET_KEY_FILE
-    if key_file.exists():
-        key = key_file.read_text(encoding="utf-8").strip()
-        if key:
-            return key
+    key = _read_key(key_file)
+    if key:
+        return key
     if create:
         config.site_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return _read_key(key_file) or resolve_secret_key(config)
         key = secrets.token_hex(32)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(key + "\n")
         return key
     if config.site.developer_mode:
-        return "maju-developer-mode-insecure-key"
+        return INSECURE_DEVELOPER_KEY
     raise ConfigError(
         "site.secret_key is empty and the site has no generated key "
-        f"({key_file}); set it or run `maju migrate` to create the site"
+        f"({key_file}); set it, or run `maju migrate` to create the site"
     )
+
+
+def _read_key(key_file: Path) -> str:
+    try:
+        return key_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""

@@ -10,7 +10,7 @@ from maju.api.responses import error_response
 
 
 class SecurityHeadersMiddleware:
-    """S11: `Cache-Control: no-store` on /api answers, `nosniff` on every answer."""
+    """S11: `Cache-Control: no-store` on API answers, `nosniff` on every answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -19,7 +19,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = scope["path"].startswith("/api")
+        is_api = is_api_path(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -30,6 +30,11 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def is_api_path(path: str) -> bool:
+    """/api and everything under it, and `/` (M14's legacy `cmd` calls are API calls too)."""
+    return path in ("/", "/api") or path.startswith("/api/")
 
 
 class BodyLimitMiddleware:

@@ -70,4 +70,10 @@ def error_response(exc: BaseException, *, developer_mode: bool) -> JSONResponse:
         body = {"exc_type": name, "exception": line}
     trace = "".join(traceback.format_exception(exc)) if developer_mode else line
     body["exc"] = orjson.dumps([trace]).decode()
+    # S11 here too: a 500 rendered by Starlette's outermost ServerErrorMiddleware never passes
+    # through SecurityHeadersMiddleware, and no error answer should be cached anyway.
+    headers.update(ERROR_HEADERS)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+ERROR_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

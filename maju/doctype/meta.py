@@ -165,6 +165,15 @@ def parse_permission(raw: dict[str, Any]) -> PermissionRule:
     )
 
 
+# Frappe matches these autoname keywords case-insensitively (its own files say "Prompt").
+_AUTONAME_KEYWORDS = frozenset({"hash", "prompt", "autoincrement"})
+
+
+def _autoname(value: Any) -> str:
+    autoname = str(value or "").strip() or "hash"
+    return autoname.lower() if autoname.lower() in _AUTONAME_KEYWORDS else autoname
+
+
 KNOWN_KEYS = frozenset({
     "name", "module", "fields", "autoname", "is_submittable", "istable", "issingle",
     "sort_field", "sort_order", "permissions", "allow_rename", "title_field",
@@ -180,7 +189,7 @@ def parse_doctype(raw: dict[str, Any], *, app: str = "", source: str = "",
         module=str(raw.get("module") or ""),
         app=app,
         fields=tuple(parse_field(f) for f in raw.get("fields") or ()),
-        autoname=str(raw.get("autoname") or "hash").strip() or "hash",
+        autoname=_autoname(raw.get("autoname")),
         is_submittable=_flag(raw.get("is_submittable")),
         istable=_flag(raw.get("istable")),
         issingle=_flag(raw.get("issingle")),

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 
 from maju import errors
-from maju.errors import ConfigError
 from maju.doctype.fields import ALL_TYPES
 from maju.doctype.meta import DocTypeMeta, FieldMeta, parse_doctype
+from maju.errors import ConfigError
 
 CORE_DIR = Path(__file__).resolve().parent.parent / "core"
 
@@ -111,6 +111,7 @@ def _load_folder(app: str, folder: Path, package: str) -> Iterator[DocTypeMeta]:
 
 def _validate(meta: DocTypeMeta, doctypes: Mapping[str, DocTypeMeta]) -> None:
     seen: set[str] = set()
+    fieldnames = {f.fieldname for f in meta.fields if f.fieldname}
     for f in meta.fields:
         where = f"{meta.source}: field {f.fieldname or '(no fieldname)'}"
         if f.fieldtype not in ALL_TYPES:
@@ -133,8 +134,10 @@ def _validate(meta: DocTypeMeta, doctypes: Mapping[str, DocTypeMeta]) -> None:
                                   f"got {f.options!r}")
         if f.fieldtype == "Select" and not f.select_options:
             raise ConfigError(f"{where}: Select without options")
-        if f.fieldtype == "Dynamic Link" and (f.options or "") not in seen:
-            raise ConfigError(f"{where}: Dynamic Link options must name an earlier field")
+        # Frappe puts no order on the two fields: the DocType field may come after.
+        if f.fieldtype == "Dynamic Link" and (f.options or "") not in fieldnames:
+            raise ConfigError(f"{where}: Dynamic Link options must name a field of "
+                              f"{meta.name}, got {f.options!r}")
     if meta.sort_field not in meta.standard_columns and meta.sort_field not in seen:
         raise ConfigError(f"{meta.source}: sort_field {meta.sort_field!r} is not a field")
 
