@@ -34,6 +34,9 @@ class Dialect(Protocol):
     def end_read_only(self) -> list[str]: ...
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]: ...
     def analyze(self, table: str) -> str: ...
+    def ilike(self, sql: str, pattern: str, negated: bool) -> str: ...
+    def as_text(self, sql: str, kind: StorageKind) -> str: ...
+    def explain(self, sql: str, analyze: bool = False) -> str: ...
 
 
 class _BaseDialect:
@@ -60,6 +63,10 @@ class _BaseDialect:
 
     def _no_limit(self) -> str:
         return "LIMIT ALL"
+
+    def as_text(self, sql: str, kind: StorageKind) -> str:
+        """A non-text column rendered as the text D6 sends (for LIKE on dates and numbers)."""
+        return f"CAST({sql} AS TEXT)" if kind in ("int", "bigint") else sql
 
     def upsert(self, table: str, columns: list[str], key: list[str], update: list[str]) -> str:
         q = self.quote
@@ -98,6 +105,14 @@ class SQLiteDialect(_BaseDialect):
         # SQLite's LIKE ignores ASCII case already; callers lower both sides for the rest.
         return "NOT LIKE" if negated else "LIKE"
 
+    def ilike(self, sql: str, pattern: str, negated: bool) -> str:
+        """Case-insensitive LIKE of `sql` against the bound `pattern`, backslash as escape.
+
+        Both sides fold through `lower()` here and through ILIKE's own folding on PostgreSQL,
+        so non-ASCII text matches alike; callers double backslashes to make them literal.
+        """
+        return f"{self.lower(sql)} {self.like(negated)} {self.lower(pattern)} ESCAPE '\\'"
+
     def lower(self, sql: str) -> str:
         # maju_lower is registered on every pooled connection: Python's str.lower, so that
         # non-ASCII text folds as it does on PostgreSQL (SQLite's lower() is ASCII-only).
@@ -127,6 +142,10 @@ class SQLiteDialect(_BaseDialect):
 
     def analyze(self, table: str) -> str:
         return f"ANALYZE {self.quote(table)}"
+
+    def explain(self, sql: str, analyze: bool = False) -> str:
+        """The statement answering `sql`'s plan (SQLite has no ANALYZE form: plan only)."""
+        return f"EXPLAIN QUERY PLAN {sql}"
 
 
 def _sqlite_value(value: Any) -> Any:  # Any: driver values
@@ -165,6 +184,17 @@ class PostgresDialect(_BaseDialect):
     def like(self, negated: bool) -> str:
         return "NOT ILIKE" if negated else "ILIKE"
 
+    def ilike(self, sql: str, pattern: str, negated: bool) -> str:
+        return f"{sql} {self.like(negated)} {pattern} ESCAPE '\\'"
+
+    def as_text(self, sql: str, kind: StorageKind) -> str:
+        # SQLite stores these as the same text (D7), so LIKE patterns match alike.
+        formats = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH24:MI:SS.US",
+                   "time": "HH24:MI:SS.US"}
+        if kind in formats:
+            return f"to_char({sql}, '{formats[kind]}')"
+        return f"CAST({sql} AS TEXT)" if kind in ("int", "bigint") else sql
+
     def begin(self, read_only: bool) -> list[str]:
         return ["BEGIN READ ONLY"] if read_only else ["BEGIN"]
 
@@ -186,6 +216,10 @@ class PostgresDialect(_BaseDialect):
 
     def analyze(self, table: str) -> str:
         return f"ANALYZE {self.quote(table)}"
+
+    def explain(self, sql: str, analyze: bool = False) -> str:
+        """`analyze` runs the statement too and adds actual row counts to the plan."""
+        return f"EXPLAIN ({'ANALYZE, ' if analyze else ''}FORMAT JSON) {sql}"
 
 
 SQLITE = SQLiteDialect()
