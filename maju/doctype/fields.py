@@ -32,6 +32,7 @@ VALUE_TYPES = TEXT_TYPES | SHORT_TEXT_TYPES | NUMERIC_TYPES | OTHER_VALUE_TYPES
 ALL_TYPES = VALUE_TYPES | TABLE_TYPES | LAYOUT_TYPES
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
@@ -80,7 +81,7 @@ def coerce(field: FieldMeta, value: Any, time_zone: str = "UTC") -> Any:  # Any:
     if isinstance(value, list | dict) and t != "JSON":
         raise _invalid(field, value)
     if t == "JSON":
-        return _coerce_json(field, value)
+        return None if value == "" else _coerce_json(field, value)
     if isinstance(value, bool):
         raise _invalid(field, value)
     if t == "Date":
@@ -115,7 +116,7 @@ def _coerce_number(field: FieldMeta, value: Any) -> int | Decimal:
         if number != number.to_integral_value():
             raise _invalid(field, value)
         result = int(number)
-        if abs(result) > 2**63 - 1:
+        if not INT_MIN <= result <= INT_MAX:  # Int columns are 32-bit INTEGER on PostgreSQL
             raise _invalid(field, value)
         return result
     if abs(number) >= Decimal(10) ** 12:
@@ -139,11 +140,11 @@ def _check_text(field: FieldMeta, value: str) -> str:
     if t == "Data" and value:
         option = (field.options or "").strip()
         if option == "Email" and not _EMAIL.match(value):
-            raise errors.ValidationError(f"{value} is not a valid Email Address")
+            raise errors.ValidationError(f"{field.label}: {value} is not a valid Email Address")
         if option == "URL" and not _URL.match(value):
-            raise errors.ValidationError(f"{value} is not a valid URL")
+            raise errors.ValidationError(f"{field.label}: {value} is not a valid URL")
         if option == "Phone" and not _PHONE.match(value):
-            raise errors.ValidationError(f"{value} is not a valid Phone Number")
+            raise errors.ValidationError(f"{field.label}: {value} is not a valid Phone Number")
     if t in ("Data", "Link", "Dynamic Link", "Select", "Read Only") and len(value) > field.length:
         raise errors.CharacterLengthExceededError(
             f"Value too big for {field.label}: {len(value)} characters, the limit is {field.length}"
@@ -161,7 +162,11 @@ def parse_date(field: FieldMeta, value: Any) -> dt.date:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.date.fromisoformat(text[:10])
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:  # D6: a datetime string keeps its date
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
             pass
     raise _invalid(field, value)
@@ -189,8 +194,8 @@ def parse_time(field: FieldMeta, value: Any) -> dt.time:
     if isinstance(value, dt.time):
         return value
     if isinstance(value, dt.timedelta):
-        seconds = int(value.total_seconds())
-        return dt.time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
+        total = int(value.total_seconds())
+        return dt.time(total // 3600 % 24, total // 60 % 60, total % 60)
     match = _TIME.match(value.strip()) if isinstance(value, str) else None
     if not match:
         raise _invalid(field, value)

@@ -87,3 +87,64 @@ async def exists(conn: Connection, meta: DocTypeMeta, name: Any) -> bool:
     found = await conn.fetch_value(
         f"SELECT 1 FROM {q(meta.table_name)} WHERE {q('name')} = :name", {"name": name})
     return found is not None
+
+
+async def value_taken(conn: Connection, meta: DocTypeMeta, column: str, value: Any,
+                      exclude_name: Any = None) -> bool:
+    """Whether another row holds `value` in `column` (D4 unique)."""
+    q = conn.dialect.quote
+    params: dict[str, Any] = {"value": value}
+    sql = f"SELECT 1 FROM {q(meta.table_name)} WHERE {q(column)} = :value"
+    if exclude_name is not None:
+        sql += f" AND {q('name')} <> :name"
+        params["name"] = exclude_name
+    return await conn.fetch_value(sql + " LIMIT 1", params) is not None
+
+
+async def first_referrer(conn: Connection, meta: DocTypeMeta, column: str, value: str, *,
+                         type_column: str | None = None, doctype: str = "",
+                         exclude_name: Any = None) -> dict[str, Any] | None:
+    """The first row of `meta` whose `column` holds `value` (D17's LinkExistsError).
+
+    `type_column` narrows a Dynamic Link to rows naming `doctype`. `exclude_name` leaves out the
+    document itself (a row of `meta` named so, or a child row of it).
+    """
+    q = conn.dialect.quote
+    params: dict[str, Any] = {"value": value}
+    columns = [q("name")] + ([q("parent"), q("parenttype")] if meta.istable else [])
+    sql = (f"SELECT {', '.join(columns)} FROM {q(meta.table_name)} "
+           f"WHERE {q(column)} = :value")
+    if type_column is not None:
+        sql += f" AND {q(type_column)} = :doctype"
+        params["doctype"] = doctype
+    if exclude_name is not None and meta.istable:
+        params.update({"self": str(exclude_name), "self_type": doctype})
+        sql += f" AND NOT ({q('parent')} = :self AND {q('parenttype')} = :self_type)"
+    elif exclude_name is not None and meta.name == doctype:
+        params["self"] = exclude_name
+        sql += f" AND {q('name')} <> :self"
+    return await conn.fetch_one(sql + " LIMIT 1", params)
+
+
+async def replace_value(conn: Connection, meta: DocTypeMeta, column: str, old: Any, new: Any,
+                        *, type_column: str | None = None, doctype: str = "") -> int:
+    """Point every `column` holding `old` at `new` (renaming, M10's rename_doc)."""
+    q = conn.dialect.quote
+    params: dict[str, Any] = {"old": old, "new": new}
+    sql = f"UPDATE {q(meta.table_name)} SET {q(column)} = :new WHERE {q(column)} = :old"
+    if type_column is not None:
+        sql += f" AND {q(type_column)} = :doctype"
+        params["doctype"] = doctype
+    return await conn.execute(sql, params)
+
+
+async def update_children(conn: Connection, child: DocTypeMeta, parent: Any, parenttype: str,
+                          values: dict[str, Any]) -> int:
+    """Set the same `values` on every child row of one parent (docstatus follows the parent)."""
+    q = conn.dialect.quote
+    params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(values.values())}
+    params.update({"parent": str(parent), "parenttype": parenttype})
+    sets = ", ".join(f"{q(c)} = :v{i}" for i, c in enumerate(values))
+    return await conn.execute(
+        f"UPDATE {q(child.table_name)} SET {sets} WHERE {q('parent')} = :parent "
+        f"AND {q('parenttype')} = :parenttype", params)

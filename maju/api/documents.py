@@ -1,0 +1,153 @@
+"""/api/resource/{dt} (POST create) and /api/resource/{dt}/{name} (GET read, PUT update, DELETE,
+GET/POST run_method): the document half of section D, over `maju.doctype.document.Document`.
+
+Each handler runs inside the endpoint's one transaction (read-only for GET and HEAD), so a
+failure anywhere, a controller hook included, leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from maju import errors
+from maju.api.arguments import bind, plan_for
+from maju.api.form import is_json_type
+from maju.api.responses import JSONResponse
+from maju.api.whitelist import whitelist_spec
+from maju.context import Context
+from maju.doctype import permissions
+from maju.doctype.document import Document
+from maju.doctype.meta import Right
+from maju.doctype.serialise import jsonable
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+NO_DATA = "No document data: send a JSON object of fields (or a `data` parameter)"
+
+
+def path_doctype(ctx: Context) -> str:
+    assert ctx.request is not None
+    return str(ctx.request.path_params["doctype"])
+
+
+def path_name(ctx: Context) -> str:
+    """E2: the rest of the path after `/{dt}/`, minus one trailing slash."""
+    assert ctx.request is not None
+    params = ctx.request.path_params
+    name = f"{params['first']}{params.get('rest', '')}"
+    return name[:-1] if name.endswith("/") else name
+
+
+async def document_fields(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """D10: the `data` parameter (an object or a string holding one); else the whole JSON body;
+    else the urlencoded or multipart fields; else the raw body as JSON whatever its type."""
+    request = ctx.request
+    assert request is not None
+    if "data" in params:
+        return _object(params["data"], "data")
+    content_type = request.headers.get("content-type", "")
+    # Read from the Request's own caches (E6 parsed this body already), never request.state:
+    # that dict is shared between requests under some ASGI servers and test harnesses.
+    if content_type.split(";", 1)[0].strip().lower() in FORM_TYPES:
+        form = await request.form()
+        fields: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                fields.setdefault(key, value)  # E6: the first value wins
+        if fields:
+            return fields
+        raise errors.BadRequestError(NO_DATA)
+    body = await request.body()
+    if not body.strip():
+        raise errors.BadRequestError(NO_DATA)
+    if is_json_type(content_type):
+        return params  # E6 already parsed it: an object, since an array arrives as `data`
+    return _object(body, "body")
+
+
+def _object(value: Any, source: str) -> dict[str, Any]:
+    if isinstance(value, str | bytes):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise errors.BadRequestError(f"Invalid JSON in {source}") from exc
+    if not isinstance(value, dict):
+        raise errors.BadRequestError(f"The document {source} must be a JSON object of fields")
+    return value
+
+
+async def create_document(ctx: Context, params: dict[str, Any]) -> Response:
+    """D13: 404 DocType, 403 create, then the body (D10), coercion, naming and checks."""
+    doctype = path_doctype(ctx)
+    permissions.require(ctx, ctx.registry[doctype], "create")
+    doc = Document.new(ctx, doctype, await document_fields(ctx, params))
+    await doc.insert()
+    return JSONResponse({"data": doc.as_dict()})
+
+
+async def document_item(ctx: Context, params: dict[str, Any]) -> Response:
+    """E1's item routes: read (D14), update (D15), delete (D17) and run_method (D23)."""
+    assert ctx.request is not None
+    verb = ctx.request.method
+    doctype, name = path_doctype(ctx), path_name(ctx)
+    method = params.get("run_method") or ctx.request.query_params.get("run_method")
+    if method and verb in ("GET", "HEAD", "POST"):
+        return await run_document_method(ctx, doctype, name, str(method), params)
+    if verb in ("GET", "HEAD"):
+        doc = await Document.load(ctx, doctype, name)
+        return JSONResponse({"data": doc.as_dict()})
+    if verb == "PUT":
+        doc = await Document.load(ctx, doctype, name, for_update=True, right="write")
+        doc.update(await document_fields(ctx, params))
+        await doc.save()
+        return JSONResponse({"data": doc.as_dict()})
+    if verb == "DELETE":
+        meta = ctx.registry[doctype]
+        if meta.issingle:  # D22
+            raise errors.ValidationError(f"Single DocType {meta.name} cannot be deleted")
+        doc = await Document.load(ctx, doctype, name, for_update=True, right="delete")
+        await doc.delete()
+        return JSONResponse({"message": "ok"}, status_code=202)
+    raise errors.ValidationError("A POST to a document needs a run_method parameter")
+
+
+async def run_document_method(ctx: Context, doctype: str, name: str, method: str,
+                              params: dict[str, Any]) -> Response:
+    """D23: GET needs `read` and runs read-only; POST needs `write` and commits."""
+    assert ctx.request is not None
+    verb = "GET" if ctx.request.method == "HEAD" else ctx.request.method
+    right: Right = "read" if verb == "GET" else "write"
+    doc = await Document.load(ctx, doctype, name, for_update=verb == "POST", right=right)
+    result = await call_method(doc, method, verb, params)
+    return JSONResponse({"data": jsonable(result)})
+
+
+def whitelisted_method(doc: Document, method: str, verb: str) -> Any:  # Any: a bound method
+    """D23 with M3/M4: the controller method a client may call, else 403."""
+    denied = errors.PermissionError(f"Function {method} is not whitelisted.")
+    if not method.isidentifier() or method.startswith("_"):
+        raise denied
+    fn = getattr(type(doc), method, None)
+    spec = whitelist_spec(fn)
+    if fn is None or spec is None or not callable(fn):
+        raise denied
+    if not spec.allows_verb(verb):
+        raise errors.PermissionError("Not permitted")
+    return getattr(doc, method)
+
+
+async def call_method(doc: Document, method: str, verb: str,
+                      params: dict[str, Any]) -> Any:  # Any: whatever the method returns
+    """D23: arguments from `params` bound and coerced as M6/M7 say; sync methods run inline
+    (they hold the request's connection, which lives in this task)."""
+    bound = whitelisted_method(doc, method, verb)
+    form = {k: v for k, v in params.items() if k != "run_method"}
+    args, kwargs = bind(plan_for(bound), doc.ctx, form)
+    result = bound(*args, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
