@@ -17,7 +17,8 @@ class Site:
     registry: Registry
     db: Database
     secret_key: str
-    # Anything features attach at start-up (the whitelist index, hooks); read-only after.
+    # Anything features attach at start-up (hooks), or on first use (maju.api.dispatch's
+    # index of resolved methods); per process, never per request.
     extensions: dict[str, Any] = field(default_factory=dict)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_VERBS = frozenset({"GET", "POST", "PUT", "DELETE"})
+KNOWN_VERBS = ALL_VERBS | {"PATCH"}
 MARK = "__maju_whitelist__"
 
 
@@ -19,20 +20,48 @@ class WhitelistSpec:
     # C4: at most `rate_limit[0]` calls per `rate_limit[1]` seconds per client IP.
     rate_limit: tuple[int, int] | None = None
 
+    def allows_verb(self, verb: str) -> bool:
+        """M4: HEAD counts as GET."""
+        return ("GET" if verb == "HEAD" else verb) in self.methods
 
-def whitelist(fn: F | None = None, *, methods: tuple[str, ...] | list[str] | None = None,
+
+def _verbs(methods: str | Iterable[str] | None) -> frozenset[str]:
+    if methods is None:
+        return ALL_VERBS
+    verbs = frozenset(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
+    unknown = verbs - KNOWN_VERBS
+    if not verbs or unknown:
+        # A typo here would silently lock the function out; fail when the module is imported.
+        raise ValueError(f"whitelist(methods=...) takes HTTP verbs from {sorted(KNOWN_VERBS)}, "
+                         f"got {sorted(unknown) or 'nothing'}")
+    return verbs
+
+
+@overload
+def whitelist(fn: F, /) -> F: ...
+
+
+@overload
+def whitelist(*, methods: str | Iterable[str] | None = None, allow_guest: bool = False,
+              rate_limit: tuple[int, int] | None = None) -> Callable[[F], F]: ...
+
+
+def whitelist(fn: F | None = None, /, *, methods: str | Iterable[str] | None = None,
               allow_guest: bool = False,
-              rate_limit: tuple[int, int] | None = None) -> Any:  # Any: decorator or function
-    """Allow REST clients to call a function by its dotted path.
+              rate_limit: tuple[int, int] | None = None) -> F | Callable[[F], F]:
+    """Allow REST clients to call a function as `/api/method/<module path>.<function>`.
+
+    Works bare (`@whitelist`) or with arguments, on async functions and on sync ones (which run
+    in a worker thread). A parameter annotated `Context` receives the request's Context; the
+    others are filled from the request parameters and coerced by their annotations (M6, M7).
 
     Args:
         methods: the HTTP verbs accepted (default GET, POST, PUT and DELETE; HEAD counts as GET).
+            GET calls run read-only (M5): a function that writes should say `methods=("POST",)`.
         allow_guest: whether anonymous callers may call it.
         rate_limit: `(calls, seconds)` per client IP, counted in the database.
     """
-    spec = WhitelistSpec(
-        methods=frozenset(m.upper() for m in methods) if methods else ALL_VERBS,
-        allow_guest=allow_guest, rate_limit=rate_limit)
+    spec = WhitelistSpec(methods=_verbs(methods), allow_guest=allow_guest, rate_limit=rate_limit)
 
     def mark(func: F) -> F:
         setattr(func, MARK, spec)

@@ -1,0 +1,11 @@
+"""A module on sys.path that is not an installed app: its functions must stay unreachable."""
+
+from maju.api.whitelist import whitelist
+
+CALLS: list[str] = []
+
+
+@whitelist(allow_guest=True)
+def outside() -> str:
+    CALLS.append("outside")
+    return "ran outside the apps"
