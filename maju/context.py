@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,11 +10,34 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from maju.auth.sessions import Session
     from maju.config import Config
     from maju.db.connection import Connection
     from maju.doctype.registry import Registry
 
 PRIVILEGED_ROLES = frozenset({"Administrator", "System Manager"})
+
+SideWrite = Callable[["Connection"], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class ResponseEffects:
+    """What the request adds to its response, whether the handler succeeds or fails.
+
+    Authentication may find a stale cookie (A5) before anything else runs, and a failed login
+    must still count (A13) after its transaction rolls back, so these live outside both the
+    handler's return value and its transaction. The endpoint wrapper applies them.
+    """
+
+    # Complete `Set-Cookie` header values (A4, A5, A6).
+    cookies: list[str] = field(default_factory=list)
+    # Extra top-level keys for a JSON body, success or error (A5's `session_expired`).
+    body: dict[str, Any] = field(default_factory=dict)
+    # Session bookkeeping (A3, A6, A13, C4), run in its own write transaction after the
+    # request's transaction has ended, since GET transactions are read-only (M5).
+    side_writes: list[SideWrite] = field(default_factory=list)
+    # Extra response headers (Retry-After is carried by the error itself).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -38,6 +62,10 @@ class Context:
     auth_method: str = "guest"
     # Per-request cache for derived facts (permissions), never shared between requests.
     cache: dict[str, Any] = field(default_factory=dict)
+    # The server-side session when the caller came in by the `sid` cookie (A3), else None.
+    session: Session | None = None
+    # Cookies, body keys and bookkeeping the endpoint applies to whatever response results.
+    effects: ResponseEffects = field(default_factory=ResponseEffects)
 
     @property
     def is_guest(self) -> bool:
@@ -50,6 +78,15 @@ class Context:
     @property
     def developer_mode(self) -> bool:
         return self.config.site.developer_mode
+
+    @property
+    def client_ip(self) -> str:
+        """C5: the client's address (X-Forwarded-For only from trusted proxies)."""
+        from maju.auth.client_ip import UNIX_SOCKET, resolve_peer
+
+        if self.request is None:
+            return UNIX_SOCKET
+        return resolve_peer(self.request.scope, self.config.proxy.trusted_proxies).ip
 
 
 _current: ContextVar[Context | None] = ContextVar("maju_context", default=None)

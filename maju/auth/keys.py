@@ -25,7 +25,8 @@ async def generate_keys(conn: Connection, user: str) -> KeyPair:
     """Keep the user's key once set, issue a new secret; only this return value shows it."""
     q = conn.dialect.quote
     row = await conn.fetch_one(
-        f"SELECT {q('api_key')} FROM {q('tabUser')} WHERE {q('name')} = :name", {"name": user})
+        f"SELECT {q('api_key')} FROM {q('tabUser')} WHERE {q('name')} = :name", {"name": user}
+    )
     if row is None:
         raise errors.DoesNotExistError(f"User {user} not found")
     api_key = row["api_key"] or secrets.token_hex(8)[:15]
@@ -33,7 +34,8 @@ async def generate_keys(conn: Connection, user: str) -> KeyPair:
     await conn.execute(
         f"UPDATE {q('tabUser')} SET {q('api_key')} = :key, {q('api_secret')} = :secret "
         f"WHERE {q('name')} = :name",
-        {"key": api_key, "secret": hash_secret(api_secret), "name": user})
+        {"key": api_key, "secret": hash_secret(api_secret), "name": user},
+    )
     return KeyPair(api_key, api_secret)
 
 
@@ -42,7 +44,9 @@ async def user_for_key(conn: Connection, api_key: str, api_secret: str) -> str |
     q = conn.dialect.quote
     row = await conn.fetch_one(
         f"SELECT {q('name')}, {q('api_secret')}, {q('enabled')} FROM {q('tabUser')} "
-        f"WHERE {q('api_key')} = :key", {"key": api_key})
+        f"WHERE {q('api_key')} = :key",
+        {"key": api_key},
+    )
     if row is None or not row["api_secret"]:
         hmac.compare_digest(hash_secret(api_secret), "0" * 64)
         return None

@@ -29,12 +29,14 @@ async def set_password(conn: Connection, user: str, password: str) -> None:
     hashed = await hash_password(password)
     await conn.execute(
         conn.dialect.upsert("__auth", ["name", "password"], ["name"], ["password"]),
-        {"name": user, "password": hashed})
+        {"name": user, "password": hashed},
+    )
 
 
 async def check_password(conn: Connection, user: str, password: str) -> bool:
     stored = await conn.fetch_value(
-        'SELECT "password" FROM "__auth" WHERE "name" = :name', {"name": user})
+        'SELECT "password" FROM "__auth" WHERE "name" = :name', {"name": user}
+    )
     if not stored:
         # Same cost as a real check, so timing does not reveal unknown users (S10).
         await verify_password(_DUMMY_HASH, password)

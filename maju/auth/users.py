@@ -17,54 +17,96 @@ BUILTIN_USERS = {"Administrator": "admin@example.com", "Guest": "guest@example.c
 
 def _standard(name: str, by: str, time_zone: str) -> dict[str, Any]:
     stamp = now(time_zone)
-    return {"name": name, "owner": by, "creation": stamp, "modified": stamp,
-            "modified_by": by, "docstatus": 0, "idx": 0}
+    return {
+        "name": name,
+        "owner": by,
+        "creation": stamp,
+        "modified": stamp,
+        "modified_by": by,
+        "docstatus": 0,
+        "idx": 0,
+    }
 
 
-async def ensure_builtins(conn: Connection, registry: Registry, time_zone: str = "UTC") -> list[str]:
+async def ensure_builtins(
+    conn: Connection, registry: Registry, time_zone: str = "UTC"
+) -> list[str]:
     """Create the four built-in roles and the Administrator and Guest users when missing."""
     made: list[str] = []
     role_meta = registry["Role"]
     for role in BUILTIN_ROLES:
         if not await storage.exists(conn, role_meta, role):
-            await storage.insert_row(conn, role_meta, {
-                **_standard(role, "Administrator", time_zone), "role_name": role,
-                "desk_access": 1, "disabled": 0})
+            await storage.insert_row(
+                conn,
+                role_meta,
+                {
+                    **_standard(role, "Administrator", time_zone),
+                    "role_name": role,
+                    "desk_access": 1,
+                    "disabled": 0,
+                },
+            )
             made.append(f"created role {role}")
     for user, email in BUILTIN_USERS.items():
         if not await storage.exists(conn, registry["User"], user):
             roles = ("Administrator",) if user == "Administrator" else ()
-            await create_user(conn, registry, email, roles=roles, name=user, first_name=user,
-                              time_zone=time_zone)
+            await create_user(
+                conn, registry, email, roles=roles, name=user, first_name=user, time_zone=time_zone
+            )
             made.append(f"created user {user}")
     return made
 
 
-async def create_user(conn: Connection, registry: Registry, email: str, *,
-                      roles: tuple[str, ...] = (), password: str | None = None,
-                      name: str | None = None, first_name: str = "",
-                      time_zone: str = "UTC") -> str:
+async def create_user(
+    conn: Connection,
+    registry: Registry,
+    email: str,
+    *,
+    roles: tuple[str, ...] = (),
+    password: str | None = None,
+    name: str | None = None,
+    first_name: str = "",
+    time_zone: str = "UTC",
+) -> str:
     """Insert a User with roles (the roles must exist); returns the user's name."""
     user_meta = registry["User"]
     user = name or email
-    await storage.insert_row(conn, user_meta, {
-        **_standard(user, "Administrator", time_zone), "email": email,
-        "first_name": first_name or email.split("@")[0], "full_name": first_name or user,
-        "enabled": 1, "user_type": "System User"})
+    await storage.insert_row(
+        conn,
+        user_meta,
+        {
+            **_standard(user, "Administrator", time_zone),
+            "email": email,
+            "first_name": first_name or email.split("@")[0],
+            "full_name": first_name or user,
+            "enabled": 1,
+            "user_type": "System User",
+        },
+    )
     await set_roles(conn, registry, user, roles, time_zone)
     if password is not None:
         await set_password(conn, user, password)
     return user
 
 
-async def set_roles(conn: Connection, registry: Registry, user: str, roles: tuple[str, ...],
-                    time_zone: str = "UTC") -> None:
+async def set_roles(
+    conn: Connection, registry: Registry, user: str, roles: tuple[str, ...], time_zone: str = "UTC"
+) -> None:
     has_role = registry["Has Role"]
     await storage.delete_children(conn, has_role, user, "User", "roles")
     for idx, role in enumerate(dict.fromkeys(roles), start=1):
-        await storage.insert_row(conn, has_role, {
-            **_standard(secrets.token_hex(5), "Administrator", time_zone), "idx": idx,
-            "parent": user, "parentfield": "roles", "parenttype": "User", "role": role})
+        await storage.insert_row(
+            conn,
+            has_role,
+            {
+                **_standard(secrets.token_hex(5), "Administrator", time_zone),
+                "idx": idx,
+                "parent": user,
+                "parentfield": "roles",
+                "parenttype": "User",
+                "role": role,
+            },
+        )
 
 
 async def user_roles(conn: Connection, user: str) -> frozenset[str]:
@@ -74,5 +116,7 @@ async def user_roles(conn: Connection, user: str) -> frozenset[str]:
     q = conn.dialect.quote
     rows = await conn.fetch_all(
         f"SELECT {q('role')} FROM {q('tabHas Role')} WHERE {q('parent')} = :user "
-        f"AND {q('parenttype')} = 'User'", {"user": user})
+        f"AND {q('parenttype')} = 'User'",
+        {"user": user},
+    )
     return frozenset({"All", "Guest", *(str(r["role"]) for r in rows if r["role"])})

@@ -1,17 +1,26 @@
 """Role permissions (P1-P6): what a caller may do with a DocType, a document and its fields.
 
-This is the one seam every handler asks: listing (P5 owner conditions, P6 readable fields),
+This is the one seam every handler asks: listing (P5 row conditions, P6 readable fields),
 CRUD and the client methods. Results are cached per request in `ctx.cache`.
+
+Owner-only rights (P4) open the rows a user owns. A DocType controller may open more rows to
+an owner-only user with a classmethod `row_condition(ctx) -> {fieldname: value}`: a row whose
+field equals the value (any of the pairs) is open too. ToDo uses it for the rows a user is
+allocated or assigned, as Frappe's ToDo does. The same pairs serve listings (as L14 filters the
+query compiler binds, never SQL text) and single documents, so both always agree.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from maju import errors
 from maju.context import Context
 from maju.doctype.meta import RIGHTS, DocTypeMeta, Right
+
+ROW_CONDITION_HOOK = "row_condition"
 
 Scope = Literal["all", "owner"]
 
@@ -36,8 +45,9 @@ def access(ctx: Context, meta: DocTypeMeta) -> Access:
     if isinstance(cached, Access):
         return cached
     if ctx.user == "Administrator":
-        result = Access({r: "all" for r in RIGHTS}, frozenset(range(10)), frozenset(range(10)),
-                        is_admin=True)
+        result = Access(
+            {r: "all" for r in RIGHTS}, frozenset(range(10)), frozenset(range(10)), is_admin=True
+        )
     else:
         rights: dict[str, Scope] = {}
         read_levels: set[int] = set()
@@ -62,17 +72,65 @@ def access(ctx: Context, meta: DocTypeMeta) -> Access:
 
 
 def can(ctx: Context, meta: DocTypeMeta, right: Right, doc: dict[str, Any] | None = None) -> bool:
-    """Whether the caller holds `right`; with `doc`, owner-only rights apply to its owner (P4)."""
+    """Whether the caller holds `right`; with `doc`, owner-only rights apply to the rows of
+    `row_pairs` (P4: the owner's, and those the controller opens)."""
     scope = access(ctx, meta).scope(right)
     if scope is None:
         return False
     if scope == "owner" and doc is not None:
-        return doc.get("owner") == ctx.user
+        return any(_matches(doc.get(field), value) for field, value in row_pairs(ctx, meta, right))
     return True
 
 
-def require(ctx: Context, meta: DocTypeMeta, right: Right,
-            doc: dict[str, Any] | None = None) -> None:
+def _matches(stored: Any, value: Any) -> bool:
+    return stored is not None and str(stored) == str(value)
+
+
+def row_pairs(
+    ctx: Context, meta: DocTypeMeta, right: Right = "read"
+) -> tuple[tuple[str, Any], ...]:
+    """P4/P5: `(fieldname, value)` pairs, any of which opens a row for an owner-only `right`;
+    empty when the caller's `right` covers every row (or none: `require` refuses first)."""
+    if access(ctx, meta).scope(right) != "owner":
+        return ()
+    key = f"rows:{meta.name}"
+    cached = ctx.cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    pairs: tuple[tuple[str, Any], ...] = (("owner", ctx.user),)
+    granted = _controller_condition(ctx, meta)
+    for fieldname, value in granted.items():
+        if meta.fieldtype_of(fieldname) is None:
+            raise errors.ConfigError(
+                f"{meta.name}.{ROW_CONDITION_HOOK} names {fieldname!r}, which is not a column"
+            )
+        pairs += ((fieldname, value),)
+    ctx.cache[key] = pairs
+    return pairs
+
+
+def row_filters(ctx: Context, meta: DocTypeMeta) -> list[list[Any]]:
+    """P5 for listings and counts: L14 triples of which a row must match at least one (OR);
+    empty means no restriction. The query compiler parses and binds them like `or_filters`."""
+    return [[fieldname, "=", value] for fieldname, value in row_pairs(ctx, meta, "read")]
+
+
+def _controller_condition(ctx: Context, meta: DocTypeMeta) -> dict[str, Any]:
+    if not meta.controller:
+        return {}
+    from maju.doctype.controller import class_name
+
+    module = importlib.import_module(meta.controller)
+    hook = getattr(getattr(module, class_name(meta), None), ROW_CONDITION_HOOK, None)
+    if hook is None:
+        return {}
+    condition = hook(ctx)
+    return dict(condition) if condition else {}
+
+
+def require(
+    ctx: Context, meta: DocTypeMeta, right: Right, doc: dict[str, Any] | None = None
+) -> None:
     """Raise P3's PermissionError unless the caller holds `right` (on `doc` when given)."""
     if can(ctx, meta, right, doc):
         return

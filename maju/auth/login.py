@@ -1,0 +1,112 @@
+"""A1, A2, A6: password login and logout, answering alike for every kind of failure (S10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from maju import errors
+from maju.api.responses import JSONResponse
+from maju.api.whitelist import whitelist
+from maju.auth import cookies
+from maju.auth.backend import cookie_options
+from maju.auth.lockout import check_lockout, clear_user, lockout_keys, record_failure
+from maju.auth.passwords import check_password
+from maju.auth.sessions import create_session, delete_session
+from maju.context import Context
+from maju.db.connection import Connection
+
+MAX_PASSWORD_LENGTH = 512
+INVALID = "Invalid login credentials"
+
+
+def login_failure(message: str) -> errors.AuthenticationError:
+    """A2: 401 with the text also under `message`."""
+    return errors.AuthenticationError(message, extra={"message": message})
+
+
+async def find_user(conn: Connection, usr: str) -> dict[str, Any] | None:
+    """The User row whose name is `usr`, else whose email matches it ignoring case."""
+    q = conn.dialect.quote
+    columns = ", ".join(
+        q(c) for c in ("name", "enabled", "full_name", "first_name", "user_type", "user_image")
+    )
+    row = await conn.fetch_one(
+        f"SELECT {columns} FROM {q('tabUser')} WHERE {q('name')} = :usr", {"usr": usr}
+    )
+    if row is None:
+        row = await conn.fetch_one(
+            f"SELECT {columns} FROM {q('tabUser')} "
+            f"WHERE {conn.dialect.lower(q('email'))} = :email ORDER BY {q('name')}",
+            {"email": usr.strip().lower()},
+        )
+    return row
+
+
+@whitelist(methods=("POST",), allow_guest=True)
+async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) -> Response:
+    """A1: sign in with a password; sets the session cookies (A4). Other fields are ignored."""
+    if not usr or not pwd:
+        raise login_failure("Incomplete login details")
+    if len(pwd) > MAX_PASSWORD_LENGTH:
+        raise login_failure("Password size exceeded the maximum allowed size")
+    user = await find_user(ctx.db, usr)
+    # An unknown name is counted under its own spelling, so lockout looks the same (S10).
+    name = str(user["name"]) if user is not None else usr.strip().lower()
+    keys = lockout_keys(name, ctx.client_ip)
+    await check_lockout(ctx.db, ctx.config.auth, keys)
+    # Unknown users still pay for one argon2 verify: timing does not tell them apart (S10).
+    valid = await check_password(ctx.db, name, pwd)
+    if not valid or user is None or not user["enabled"] or name == "Guest":
+        auth_config = ctx.config.auth
+
+        async def count_failure(conn: Connection) -> None:
+            await record_failure(conn, auth_config, keys)
+
+        # Counted in its own transaction: this request's rolls back with the 401 (A13).
+        ctx.effects.side_writes.append(count_failure)
+        raise login_failure(INVALID)
+    await clear_user(ctx.db, name)
+    if ctx.session is not None:
+        await delete_session(ctx.db, ctx.session.sid)
+    return await start_session(ctx, user)
+
+
+async def start_session(ctx: Context, user: dict[str, Any]) -> Response:
+    """A3/A4: a new session row, the five cookies, and A1's body."""
+    lifetime = ctx.config.auth.session_expiry_hours * 3600
+    session = await create_session(ctx.db, str(user["name"]), lifetime)
+    full_name = str(user["full_name"] or user["first_name"] or user["name"])
+    system_user = (user["user_type"] or "System User") == "System User"
+    assert ctx.request is not None
+    site = ctx.request.state.site
+    who = cookies.UserCookies(
+        str(user["name"]), full_name, system_user, str(user["user_image"] or "")
+    )
+    # A fresh login replaces whatever a stale cookie asked for (A5).
+    ctx.effects.cookies[:] = cookies.session_cookies(
+        site.secret_key, session.sid, lifetime, who, cookie_options(ctx.request, ctx.config)
+    )
+    ctx.effects.body.pop("session_expired", None)
+    if system_user:
+        body = {"message": "Logged In", "home_page": "/app", "full_name": full_name}
+    else:
+        body = {"message": "No App", "home_page": "/me", "full_name": full_name}
+    return JSONResponse(body)
+
+
+@whitelist(methods=("GET", "POST"), allow_guest=True)
+async def logout(ctx: Context) -> Response:
+    """A6: end the server-side session and delete the five cookies; safe for Guest."""
+    session = ctx.session
+    if session is not None:
+
+        async def end(conn: Connection) -> None:
+            await delete_session(conn, session.sid)
+
+        # Its own transaction: a GET's is read-only, and the session must end either way.
+        ctx.effects.side_writes.append(end)
+    assert ctx.request is not None
+    ctx.effects.cookies[:] = cookies.deleted_cookies(cookie_options(ctx.request, ctx.config))
+    return JSONResponse({"message": "No App", "home_page": "/", "full_name": "Guest"})

@@ -1,0 +1,144 @@
+"""A12: password reset by a single-use emailed key, and password change (S10: no enumeration)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from maju import errors
+from maju.api.whitelist import whitelist
+from maju.auth.client_ip import request_origin
+from maju.auth.lockout import check_lockout, clear_user, lockout_keys, record_failure
+from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
+from maju.auth.passwords import check_password, set_password
+from maju.auth.sessions import delete_user_sessions
+from maju.context import Context
+from maju.db.connection import Connection
+
+log = logging.getLogger(__name__)
+
+KEY_LIFETIME = 24 * 3600
+SENT = "Password reset instructions have been sent"
+HOOK = "send_password_reset"
+_TABLE = "__reset_keys"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@whitelist(methods=("POST",), allow_guest=True, rate_limit=(5, 3600))
+async def reset_password(ctx: Context, user: str = "") -> str:
+    """A12: always the same answer; an enabled user gets a 24-hour single-use key by the
+    installed apps' `send_password_reset(ctx, user, url)` hook."""
+    found = await find_user(ctx.db, user) if user else None
+    if found is None or not found["enabled"] or found["name"] in ("Guest", "Administrator"):
+        return SENT
+    name = str(found["name"])
+    key = secrets.token_urlsafe(32)
+    q = ctx.db.dialect.quote
+    # One live key per user: a new request voids the older link.
+    await ctx.db.execute(f"DELETE FROM {q(_TABLE)} WHERE {q('user')} = :user", {"user": name})
+    await ctx.db.execute(
+        f"INSERT INTO {q(_TABLE)} ({q('key_hash')}, {q('user')}, {q('expires')}) "
+        f"VALUES (:hash, :user, :expires)",
+        {"hash": _hash(key), "user": name, "expires": time.time() + KEY_LIFETIME},
+    )
+    await _send(ctx, name, f"{_base_url(ctx)}/update-password?key={key}")
+    return SENT
+
+
+def _base_url(ctx: Context) -> str:
+    if ctx.config.site.base_url:
+        return ctx.config.site.base_url.rstrip("/")
+    assert ctx.request is not None
+    return request_origin(ctx.request.scope, ctx.config.proxy.trusted_proxies)
+
+
+def reset_hooks(apps: tuple[str, ...]) -> list[Callable[..., Any]]:
+    """Each installed app's `hooks.send_password_reset`, in app order."""
+    found: list[Callable[..., Any]] = []
+    for app in apps:
+        if (
+            importlib.util.find_spec(app) is None
+            or importlib.util.find_spec(f"{app}.hooks") is None
+        ):
+            continue
+        hook = getattr(importlib.import_module(f"{app}.hooks"), HOOK, None)
+        if callable(hook):
+            found.append(hook)
+    return found
+
+
+async def _send(ctx: Context, user: str, url: str) -> None:
+    hooks = reset_hooks(ctx.registry.apps)
+    if not hooks:
+        # The link is a secret (S3): never logged, only handed to a hook.
+        log.warning("no installed app defines %s; no reset link was sent to %s", HOOK, user)
+    for hook in hooks:
+        if inspect.iscoroutinefunction(hook):
+            await hook(ctx, user, url)
+        else:
+            await run_in_threadpool(hook, ctx, user, url)
+
+
+@whitelist(methods=("POST",), allow_guest=True)
+async def update_password(
+    ctx: Context, new_password: str, key: str | None = None, old_password: str | None = None
+) -> str:
+    """A12: set a new password by reset `key` or, signed in, by `old_password`; the user's
+    other sessions end."""
+    if not new_password or len(new_password) > MAX_PASSWORD_LENGTH:
+        raise errors.ValidationError(
+            f"The new password must be 1 to {MAX_PASSWORD_LENGTH} characters long"
+        )
+    if key:
+        user = await _use_key(ctx.db, key)
+    elif not ctx.is_guest and old_password is not None:
+        user = await _check_old_password(ctx, old_password)
+    else:
+        raise errors.ValidationError("The reset key is missing or invalid")
+    await set_password(ctx.db, user, new_password)
+    keep = ctx.session.sid if ctx.session is not None and ctx.session.user == user else None
+    await delete_user_sessions(ctx.db, user, keep_sid=keep)
+    await clear_user(ctx.db, user)
+    return "/app"
+
+
+async def _use_key(conn: Connection, key: str) -> str:
+    """The key's user, deleting the key (single use); 417 when unknown or expired."""
+    q = conn.dialect.quote
+    row = await conn.fetch_one(
+        f"SELECT {q('user')}, {q('expires')} FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash",
+        {"hash": _hash(key)},
+    )
+    if row is None or float(row["expires"]) <= time.time():
+        raise errors.ValidationError("The reset key is missing or invalid")
+    await conn.execute(
+        f"DELETE FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash", {"hash": _hash(key)}
+    )
+    return str(row["user"])
+
+
+async def _check_old_password(ctx: Context, old_password: str) -> str:
+    """401 on a wrong old password, counted as a failed login (A13) so it cannot be guessed."""
+    keys = lockout_keys(ctx.user, ctx.client_ip)
+    await check_lockout(ctx.db, ctx.config.auth, keys)
+    if await check_password(ctx.db, ctx.user, old_password):
+        return ctx.user
+    auth_config = ctx.config.auth
+
+    async def count_failure(conn: Connection) -> None:
+        await record_failure(conn, auth_config, keys)
+
+    ctx.effects.side_writes.append(count_failure)
+    raise errors.AuthenticationError("Incorrect password")
