@@ -17,9 +17,10 @@ from maju import errors
 from maju.api.cors import CORSMiddleware
 from maju.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from maju.api.responses import error_response
-from maju.api.routes import api_routes
+from maju.api.routes import API_PREFIXES, api_routes
 from maju.config import Config, load_config, resolve_secret_key
 from maju.doctype.registry import load_controllers
+from maju.files.routes import upload_paths
 from maju.site import Site, build_registry, open_database
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ def create_app(config: Config | None = None) -> Starlette:
             Middleware(CORSMiddleware, allow_cors=config.cors.allow_cors,
                        developer_mode=developer_mode),
             Middleware(BodyLimitMiddleware, max_body_size=config.api.max_body_size,
-                       developer_mode=developer_mode),
+                       developer_mode=developer_mode,
+                       upload_paths=upload_paths(API_PREFIXES),
+                       upload_limit=config.files.max_file_size),
         ],
         # `Exception` reaches Starlette's outermost ServerErrorMiddleware: an error escaping
         # every handler is still the E9 envelope (E12, E15), never Starlette's text page.

@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from maju.app import create_app
 from maju.auth.keys import generate_keys
@@ -94,12 +95,27 @@ async def open_site(backend: str, tmp_path: Path, **sections: Any) -> AsyncItera
             yield site
 
 
+def _per_request_state(app: ASGIApp) -> ASGIApp:
+    """Give each request its own copy of the lifespan state, as uvicorn does.
+
+    asgi-lifespan hands every request the same dict, so anything one request put on
+    `request.state` would leak into the next.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if "state" in scope:
+            scope = {**scope, "state": dict(scope["state"])}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 @asynccontextmanager
 async def _running_site(backend: str, config: Config) -> AsyncIterator[Site]:
     await migrate_site(config)
     admin = await token_headers(config, "Administrator")
     app = create_app(config)
     async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
+        transport = httpx.ASGITransport(app=_per_request_state(manager.app))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Site(backend, config, app, client, admin)

@@ -7,6 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maju import errors
 from maju.api.responses import error_response
+from maju.files.limits import file_too_large
 
 
 class SecurityHeadersMiddleware:
@@ -64,9 +65,10 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
+        too_large = self.error_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, receive, send, limit)
+            await self._refuse(scope, receive, send, too_large)
             return
         received = 0
         response_started = False
@@ -77,7 +79,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _too_large(limit)
+                    raise too_large
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -90,10 +92,17 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except errors.PayloadTooLargeError:
             if not response_started:
-                await self._refuse(scope, receive, send, limit)
+                await self._refuse(scope, receive, send, too_large)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = error_response(_too_large(limit), developer_mode=self.developer_mode)
+    def error_for(self, path: str) -> errors.PayloadTooLargeError:
+        """E13's message, or F8's (the file limit in MB) on the upload paths."""
+        if path.rstrip("/") in self.upload_paths and self.upload_limit:
+            return file_too_large(self.upload_limit)
+        return _too_large(self.max_body_size)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send,
+                      error: errors.PayloadTooLargeError) -> None:
+        response = error_response(error, developer_mode=self.developer_mode)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 

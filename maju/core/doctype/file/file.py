@@ -1,0 +1,144 @@
+"""The File controller: hex names (F2), URL checks (F3, F5), attachment rights (F7), and
+removal of bytes no record uses any more (F10).
+
+Uploads (maju.files.upload) and plain `/api/resource/File` writes both pass through here, so a
+record can never point outside the files directories, at a private file its creator may not
+read, or carry a size and hash that do not match its bytes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from maju import errors
+from maju.doctype import storage as rows
+from maju.doctype.document import Document
+from maju.files import access, orphans, records, storage
+from maju.files.limits import extension
+from maju.files.paths import (
+    files_dir,
+    is_remote_url,
+    parse_local_url,
+    resolve,
+    safe_file_name,
+)
+
+INCORRECT_URL = "The File URL you've entered is incorrect"
+NOT_A_URL = "URL must start with http:// or https://"
+NO_FILE = "No file: send the bytes in the multipart part `file`, or a `file_url`"
+MAX_URL_LENGTH = 2000
+_NAME_TRIES = 10
+ATTACHMENT_FIELDS = ("attached_to_doctype", "attached_to_name", "attached_to_field")
+
+
+class File(Document):
+    """A stored file or a link (F2). `stored_url` is set by the upload for the URL whose bytes
+    it has just stored or matched (F4), so they are not read again; clients cannot set it."""
+
+    stored_url: str | None = None
+
+    async def validate(self) -> None:
+        if self.is_new:
+            # F2: ten hex characters (Frappe's File names), not D2's 0-9a-v hash.
+            self.values["name"] = await self._unused_name()
+        if self.values.get("is_folder"):
+            raise errors.ValidationError("Folders are not supported: is_folder must be 0")
+        url = str(self.values.get("file_url") or "").strip()
+        if not url:
+            raise errors.ValidationError(NO_FILE)
+        if len(url) > MAX_URL_LENGTH:
+            raise errors.ValidationError(
+                f"file_url is too long: {len(url)} characters, the limit is {MAX_URL_LENGTH}"
+            )
+        self.values["file_url"] = url
+        old_url = None if self.is_new else self.original_values.get("file_url")
+        if url != old_url:
+            if url != self.stored_url:
+                await self._check_url(url)
+            orphans.remove_when_unused(self.ctx, old_url)  # F10: the old bytes, if unused now
+        elif int(self.values.get("is_private") or 0) != int(
+            self.original_values.get("is_private") or 0
+        ):
+            raise errors.ValidationError(
+                "is_private of a stored file cannot change; upload the file again instead"
+            )
+        self._set_name_and_type(url)
+        await self._check_attachment()
+
+    async def on_trash(self) -> None:
+        # F10: after the delete commits, the bytes go unless another record uses them.
+        orphans.remove_when_unused(self.ctx, self.values.get("file_url"))
+
+    async def _unused_name(self) -> str:
+        for _ in range(_NAME_TRIES):
+            name = secrets.token_hex(5)
+            if not await rows.exists(self.ctx.db, self.meta, name):
+                return name
+        raise errors.NameError("Could not find a free name for File")
+
+    async def _check_url(self, url: str) -> None:
+        """F3: a link is kept as is and never fetched (S7); a local URL must name an existing
+        file inside the files directories (F5) that the caller may read (F12), and the record
+        takes its privacy, size and hash from the bytes, not from the client."""
+        if is_remote_url(url):
+            self.values.update({"content_hash": None, "file_size": 0})
+            return
+        local = parse_local_url(url)
+        if local is None:
+            raise errors.ValidationError(NOT_A_URL)
+        path = resolve(files_dir(self.ctx.config, local.is_private), local.name)
+        if path is None or not path.is_file():
+            raise errors.ValidationError(INCORRECT_URL)
+        if local.is_private and await access.readable_row(self.ctx, url) is None:
+            # Same answer as a missing file: a private file's existence is not disclosed.
+            raise errors.ValidationError(INCORRECT_URL)
+        known = [
+            row
+            for row in await records.rows_for_url(self.ctx.db, self.meta, url)
+            if row.get("content_hash")
+        ]
+        if known:  # computed from these bytes when that record was made
+            size, content_hash = int(known[0]["file_size"] or 0), str(known[0]["content_hash"])
+        else:
+            size, content_hash = await run_in_threadpool(storage.hash_file, path)
+        self.values.update(
+            {"is_private": int(local.is_private), "file_size": size, "content_hash": content_hash}
+        )
+
+    def _set_name_and_type(self, url: str) -> None:
+        """F5 on `file_name` (default: the stored name, or a link's last path segment);
+        F2's upper-case `file_type`."""
+        given = self.values.get("file_name")
+        name = safe_file_name(str(given)) if given else ""
+        if not name:
+            local = parse_local_url(url)
+            if local is not None:
+                name = local.name
+            else:
+                path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+                name = safe_file_name(path.rsplit("/", 1)[-1])
+        self.values["file_name"] = name or None
+        self.values["file_type"] = extension(name).upper() or None
+
+    async def _check_attachment(self) -> None:
+        """F6/F7: the attachment fields; write on a new target unless server code said not."""
+        for fieldname in ATTACHMENT_FIELDS:
+            text = str(self.values.get(fieldname) or "").strip()
+            self.values[fieldname] = text or None
+        changed = self.is_new or any(
+            self.values.get(f) != self.original_values.get(f) for f in ATTACHMENT_FIELDS
+        )
+        if changed and not self.ignore_permissions:
+            await access.check_target(self.ctx, self.attachment)
+
+    @property
+    def attachment(self) -> access.Attachment:
+        values: dict[str, Any] = self.values
+        return access.Attachment(
+            values.get("attached_to_doctype"),
+            values.get("attached_to_name"),
+            values.get("attached_to_field"),
+        )

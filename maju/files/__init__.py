@@ -1,0 +1,1 @@
+"""Files (SPEC F): uploads streamed to disk, File records, public and private serving."""

@@ -1,0 +1,105 @@
+"""GET /files/<name> (F11) and /private/files/<name> (F12), with F13's headers.
+
+Bytes are streamed from disk by Starlette's FileResponse (ranges and HEAD included), or, for
+private files with `files.accel_redirect_prefix` set, left to nginx by `X-Accel-Redirect`
+once maju has checked the caller's right to read them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from maju import errors
+from maju.api.endpoint import site_of
+from maju.context import Context
+from maju.files import access
+from maju.files.limits import extension
+from maju.files.paths import local_url, resolve
+
+# F13 names svg, html, htm and xml; the other spellings of the same formats go with them.
+DANGEROUS = frozenset({"svg", "svgz", "html", "htm", "xhtml", "xht", "shtml", "xml"})
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+def not_found(request: Request) -> errors.DoesNotExistError:
+    return errors.DoesNotExistError(f"Page {request.url.path} not found")
+
+
+async def _stat(path: Path | None) -> os.stat_result | None:
+    """The file's stat when it is a regular file, else None."""
+    if path is None:
+        return None
+    try:
+        result = await run_in_threadpool(os.stat, path)
+    except OSError:
+        return None
+    return result if stat.S_ISREG(result.st_mode) else None
+
+
+def file_headers(name: str) -> dict[str, str]:
+    """F13: `nosniff` always; dangerous types only ever as downloads."""
+    headers = dict(NOSNIFF)
+    if extension(name) in DANGEROUS:
+        headers["Content-Disposition"] = f"attachment; filename*=utf-8''{quote(name)}"
+    return headers
+
+
+def media_type(name: str) -> str:
+    """F11: the Content-Type comes from the name."""
+    return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+def file_response(
+    path: Path, name: str, found: os.stat_result, extra: dict[str, str] | None = None
+) -> Response:
+    headers = {**file_headers(name), **(extra or {})}
+    return FileResponse(path, headers=headers, media_type=media_type(name), stat_result=found)
+
+
+async def serve_public(request: Request) -> Response:
+    """F11: anyone may fetch a public file; nothing outside the directory is reachable (F5)."""
+    name: str = request.path_params["name"]
+    config = site_of(request).config
+    path = resolve(config.public_files_dir, name)
+    found = await _stat(path)
+    if path is None or found is None:
+        raise not_found(request)
+    return file_response(path, name, found)
+
+
+async def serve_private(ctx: Context, params: dict[str, Any]) -> Response:
+    """F12: `read` on a File record for this URL or on the document it is attached to.
+
+    Guests get 403; so does everyone else without a readable record, whether or not the file
+    exists (only a caller who may read every File learns that one is missing: 404).
+    """
+    request = ctx.request
+    assert request is not None
+    name: str = request.path_params["name"]
+    if ctx.is_guest:
+        raise errors.PermissionError("Not permitted: log in to download private files")
+    row = await access.readable_row(ctx, local_url(name, True))
+    if row is None:
+        if access.reads_every_file(ctx):
+            raise not_found(request)
+        raise errors.PermissionError(f"You do not have permission to read the file {name}")
+    path = resolve(ctx.config.private_files_dir, name)
+    found = await _stat(path)
+    if path is None or found is None:
+        raise not_found(request)
+    # Private bytes may sit in the browser's cache, never in a shared one.
+    private = {"Cache-Control": "private"}
+    prefix = ctx.config.files.accel_redirect_prefix
+    if prefix:
+        headers = {**file_headers(name), **private, "X-Accel-Redirect": f"{prefix}{quote(name)}"}
+        return Response(b"", headers=headers, media_type=media_type(name))
+    return file_response(path, name, found, private)
