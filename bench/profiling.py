@@ -38,8 +38,9 @@ def ensure_py_spy() -> str:
     """py-spy next to this interpreter, pip-installed into the venv when missing."""
     local = Path(sys.executable).parent / "py-spy"
     if not local.exists() and not shutil.which("py-spy"):
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "py-spy"],
-                       check=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "py-spy"], check=True, timeout=600
+        )
     return str(local) if local.exists() else str(shutil.which("py-spy"))
 
 
@@ -84,25 +85,56 @@ def hot_functions(raw: str, top: int) -> Hotspots:
         for label in set(frames):
             inclusive[label] += count
     ours = [(f, n) for f, n in inclusive.most_common() if any(p in f for p in MAJU_PATHS)]
-    return Hotspots(samples, [(f, n / samples) for f, n in own.most_common(top)],
-                    [(f, n / samples) for f, n in ours[:top]]) if samples else \
-        Hotspots(0, [], [])
+    return (
+        Hotspots(
+            samples,
+            [(f, n / samples) for f, n in own.most_common(top)],
+            [(f, n / samples) for f, n in ours[:top]],
+        )
+        if samples
+        else Hotspots(0, [], [])
+    )
 
 
 def record(py_spy: str, pid: int, seconds: int, output: Path, fmt: str) -> subprocess.Popen[bytes]:
-    argv = [py_spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", str(RATE),
-            "--gil", "--format", fmt, "--output", str(output)]
+    argv = [
+        py_spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(seconds),
+        "--rate",
+        str(RATE),
+        "--gil",
+        "--format",
+        fmt,
+        "--output",
+        str(output),
+    ]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def sampled_load(py_spy: str, wrk_binary: str, server: Server, scenario: sc.Scenario,
-                 authorization: str, seconds: int,
-                 outputs: list[tuple[int, Path, str]]) -> wrk.WrkResult:
+def sampled_load(
+    py_spy: str,
+    wrk_binary: str,
+    server: Server,
+    scenario: sc.Scenario,
+    authorization: str,
+    seconds: int,
+    outputs: list[tuple[int, Path, str]],
+) -> wrk.WrkResult:
     """Run wrk for `seconds` while py-spy records each (pid, output, format)."""
     recorders = [record(py_spy, pid, seconds, output, fmt) for pid, output, fmt in outputs]
-    result = wrk.run(wrk_binary, server.base_url + scenario.path, connections=32, threads=1,
-                     duration_s=seconds + 1, headers={"Authorization": authorization},
-                     script=scenario.script)
+    result = wrk.run(
+        wrk_binary,
+        server.base_url + scenario.path,
+        connections=32,
+        threads=1,
+        duration_s=seconds + 1,
+        headers={"Authorization": authorization},
+        script=scenario.script,
+    )
     for recorder in recorders:
         _, errors = recorder.communicate(timeout=seconds + 60)
         if recorder.returncode != 0:
@@ -110,8 +142,15 @@ def sampled_load(py_spy: str, wrk_binary: str, server: Server, scenario: sc.Scen
     return result
 
 
-def profile_scenario(py_spy: str, wrk_binary: str, server: Server, scenario: sc.Scenario,
-                     authorization: str, seconds: int, workdir: Path) -> str:
+def profile_scenario(
+    py_spy: str,
+    wrk_binary: str,
+    server: Server,
+    scenario: sc.Scenario,
+    authorization: str,
+    seconds: int,
+    workdir: Path,
+) -> str:
     """Raw stacks of both workers under load, then a flame graph of the busier one.
 
     wrk's connections are accepted by whichever worker wakes first, so the split between the
@@ -131,17 +170,30 @@ def profile_scenario(py_spy: str, wrk_binary: str, server: Server, scenario: sc.
         texts = {pid: path.read_text() if path.exists() else "" for pid, path, _ in raws}
         per_worker = {pid: hot_functions(text, 0).samples for pid, text in texts.items()}
         busiest = max(per_worker, key=lambda pid: per_worker[pid])
-        sampled_load(py_spy, wrk_binary, server, scenario, authorization, seconds,
-                     [(busiest, svg, "flamegraph")])
+        sampled_load(
+            py_spy,
+            wrk_binary,
+            server,
+            scenario,
+            authorization,
+            seconds,
+            [(busiest, svg, "flamegraph")],
+        )
     except RuntimeError as exc:
         return f"{title}\n\n{exc}\n"
     hot = hot_functions("\n".join(texts.values()), 15)
     busy = ", ".join(f"{n / (RATE * seconds):.0%}" for n in per_worker.values())
-    lines = [f"{title} ({result.requests_per_s:,.0f} req/s under py-spy)", "",
-             f"`{scenario.method} {unquote(scenario.path)}`", "",
-             f"GIL held by each worker: {busy} of the time ({hot.samples} samples in all). "
-             f"Flame graph of the busier worker: bench/{svg.name}.", "",
-             "| self % | function (innermost Python frame) |", "| ---: | --- |"]
+    lines = [
+        f"{title} ({result.requests_per_s:,.0f} req/s under py-spy)",
+        "",
+        f"`{scenario.method} {unquote(scenario.path)}`",
+        "",
+        f"GIL held by each worker: {busy} of the time ({hot.samples} samples in all). "
+        f"Flame graph of the busier worker: bench/{svg.name}.",
+        "",
+        "| self % | function (innermost Python frame) |",
+        "| ---: | --- |",
+    ]
     lines += [f"| {share:.1%} | {name} |" for name, share in hot.own]
     lines += ["", "| inclusive % | maju function (anywhere on the stack) |", "| ---: | --- |"]
     lines += [f"| {share:.1%} | {name} |" for name, share in hot.maju]
@@ -149,14 +201,16 @@ def profile_scenario(py_spy: str, wrk_binary: str, server: Server, scenario: sc.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--scenarios", default=",".join(PROFILED),
-                        help="scenario keys to profile, comma-separated")
+    parser.add_argument(
+        "--scenarios", default=",".join(PROFILED), help="scenario keys to profile, comma-separated"
+    )
     args = parser.parse_args(argv)
     backend: Backend = args.backend
     py_spy, wrk_binary = ensure_py_spy(), wrk.ensure_wrk()
@@ -170,15 +224,26 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
             for scenario in sc.scenarios(site.sample_name):
                 if scenario.key in args.scenarios.split(","):
-                    sections.append(profile_scenario(py_spy, wrk_binary, server, scenario,
-                                                     site.authorization, args.duration, workdir))
+                    sections.append(
+                        profile_scenario(
+                            py_spy,
+                            wrk_binary,
+                            server,
+                            scenario,
+                            site.authorization,
+                            args.duration,
+                            workdir,
+                        )
+                    )
         finally:
             server.stop()
             asyncio.run(drop_site(site))
-    text = (f"# maju profile: {backend}, {args.rows:,} ToDo rows, 32 connections\n\n"
-            "py-spy samples both maju workers at 200 Hz with --gil: only stacks holding the "
-            "GIL, so this is the Python work; SQLite's and the network's own time runs without "
-            "the GIL and does not show.\n\n" + "\n".join(sections))
+    text = (
+        f"# maju profile: {backend}, {args.rows:,} ToDo rows, 32 connections\n\n"
+        "py-spy samples both maju workers at 200 Hz with --gil: only stacks holding the "
+        "GIL, so this is the Python work; SQLite's and the network's own time runs without "
+        "the GIL and does not show.\n\n" + "\n".join(sections)
+    )
     (BENCH_DIR / "profile.md").write_text(text, encoding="utf-8")
     print(text)
     return 0

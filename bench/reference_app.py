@@ -29,11 +29,37 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 Row = tuple[Any, ...]  # Any: driver values
-TODO_COLUMNS = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
-                "status", "priority", "date", "allocated_to", "description", "reference_type",
-                "reference_name", "assigned_by")
-CHILD_COLUMNS = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
-                 "item", "done", "parent", "parentfield", "parenttype")
+TODO_COLUMNS = (
+    "name",
+    "owner",
+    "creation",
+    "modified",
+    "modified_by",
+    "docstatus",
+    "idx",
+    "status",
+    "priority",
+    "date",
+    "allocated_to",
+    "description",
+    "reference_type",
+    "reference_name",
+    "assigned_by",
+)
+CHILD_COLUMNS = (
+    "name",
+    "owner",
+    "creation",
+    "modified",
+    "modified_by",
+    "docstatus",
+    "idx",
+    "item",
+    "done",
+    "parent",
+    "parentfield",
+    "parenttype",
+)
 LISTABLE = frozenset(TODO_COLUMNS)
 PRIVILEGED = frozenset({"Administrator", "System Manager"})
 HASH_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
@@ -44,16 +70,22 @@ def _select_list(columns: tuple[str, ...]) -> str:
 
 
 # The SQL, written out; $n placeholders (the SQLite pool rewrites them to ?).
-AUTH_SQL = ('SELECT u."name", u."api_secret", u."enabled", r."role" FROM "tabUser" u '
-            'LEFT JOIN "tabHas Role" r ON r."parent" = u."name" AND r."parenttype" = \'User\' '
-            'WHERE u."api_key" = $1')
+AUTH_SQL = (
+    'SELECT u."name", u."api_secret", u."enabled", r."role" FROM "tabUser" u '
+    'LEFT JOIN "tabHas Role" r ON r."parent" = u."name" AND r."parenttype" = \'User\' '
+    'WHERE u."api_key" = $1'
+)
 READ_SQL = f'SELECT {_select_list(TODO_COLUMNS)} FROM "tabToDo" WHERE "name" = $1'
-CHILD_SQL = (f'SELECT {_select_list(CHILD_COLUMNS)} '
-             'FROM "tabToDo Checklist Item" WHERE "parent" = $1 AND "parenttype" = \'ToDo\' '
-             'AND "parentfield" = \'checklist\' ORDER BY "idx"')
-INSERT_SQL = ('INSERT INTO "tabToDo" ("name", "owner", "creation", "modified", "modified_by", '
-              '"docstatus", "idx", "status", "priority", "description") '
-              'VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8)')
+CHILD_SQL = (
+    f"SELECT {_select_list(CHILD_COLUMNS)} "
+    'FROM "tabToDo Checklist Item" WHERE "parent" = $1 AND "parenttype" = \'ToDo\' '
+    'AND "parentfield" = \'checklist\' ORDER BY "idx"'
+)
+INSERT_SQL = (
+    'INSERT INTO "tabToDo" ("name", "owner", "creation", "modified", "modified_by", '
+    '"docstatus", "idx", "status", "priority", "description") '
+    "VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8)"
+)
 METHOD_SQL = 'SELECT "name", "status" FROM "tabToDo" WHERE "name" = $1'
 
 
@@ -143,12 +175,13 @@ class PostgresPool:
 
 async def open_database(url: str, schema: str, size: int) -> Database:
     if url.startswith("sqlite:///"):
-        pool = SQLitePool(url[len("sqlite:///"):], size)
+        pool = SQLitePool(url[len("sqlite:///") :], size)
         await pool.open()
         return pool
     settings = {"search_path": schema} if schema else {}
-    return PostgresPool(await asyncpg.create_pool(url, min_size=size, max_size=size,
-                                                  server_settings=settings))
+    return PostgresPool(
+        await asyncpg.create_pool(url, min_size=size, max_size=size, server_settings=settings)
+    )
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -204,8 +237,7 @@ async def ping(db: Database, request: Request) -> Response:
     return json_response({"message": "pong"})
 
 
-def where_clause(db: Database, filters: list[Any], or_filters: list[Any],
-                 args: list[Any]) -> str:
+def where_clause(db: Database, filters: list[Any], or_filters: list[Any], args: list[Any]) -> str:
     """`[field, op, value]` triples with `=` or `like` on known columns, as bound SQL."""
 
     def condition(entry: Any) -> str:
@@ -243,8 +275,11 @@ async def list_todos(db: Database, request: Request) -> Response:
 
 def document(db: Database, columns: tuple[str, ...], row: Row, doctype: str) -> dict[str, Any]:
     """D8 order, D9 nulls omitted."""
-    doc: dict[str, Any] = {c: v if db.dates_as_text else text_value(v)
-           for c, v in zip(columns, row, strict=True) if v is not None}
+    doc: dict[str, Any] = {
+        c: v if db.dates_as_text else text_value(v)
+        for c, v in zip(columns, row, strict=True)
+        if v is not None
+    }
     doc["doctype"] = doctype
     return doc
 
@@ -275,13 +310,24 @@ async def create_todo(db: Database, request: Request) -> Response:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stamp: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if db.dates_as_text else now
     user = "Administrator"
-    await db.write(INSERT_SQL, name, user, stamp, stamp, user, status, priority,
-                   str(body["description"]))
+    await db.write(
+        INSERT_SQL, name, user, stamp, stamp, user, status, priority, str(body["description"])
+    )
     text = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     doc: dict[str, Any] = {
-        "name": name, "owner": user, "creation": text, "modified": text, "modified_by": user,
-        "docstatus": 0, "idx": 0, "status": status, "priority": priority,
-        "description": str(body["description"]), "doctype": "ToDo", "checklist": []}
+        "name": name,
+        "owner": user,
+        "creation": text,
+        "modified": text,
+        "modified_by": user,
+        "docstatus": 0,
+        "idx": 0,
+        "status": status,
+        "priority": priority,
+        "description": str(body["description"]),
+        "doctype": "ToDo",
+        "checklist": [],
+    }
     return json_response({"data": doc})
 
 
@@ -305,11 +351,15 @@ def create_app() -> Starlette:
         finally:
             await db.close()
 
-    return Starlette(routes=[
-        Route("/api/method/ping", authenticated(ping), methods=["GET"]),
-        Route("/api/method/benchapp.api.todo_status", authenticated(todo_status),
-              methods=["GET"]),
-        Route("/api/resource/ToDo", authenticated(list_todos), methods=["GET"]),
-        Route("/api/resource/ToDo", authenticated(create_todo), methods=["POST"]),
-        Route("/api/resource/ToDo/{name:path}", authenticated(read_todo), methods=["GET"]),
-    ], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route("/api/method/ping", authenticated(ping), methods=["GET"]),
+            Route(
+                "/api/method/benchapp.api.todo_status", authenticated(todo_status), methods=["GET"]
+            ),
+            Route("/api/resource/ToDo", authenticated(list_todos), methods=["GET"]),
+            Route("/api/resource/ToDo", authenticated(create_todo), methods=["POST"]),
+            Route("/api/resource/ToDo/{name:path}", authenticated(read_todo), methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

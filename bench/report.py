@@ -23,10 +23,12 @@ class Summary:
 
 
 def summarise(results: Sequence[WrkResult]) -> Summary:
-    return Summary(statistics.median(r.requests_per_s for r in results),
-                   statistics.median(r.p50_ms for r in results),
-                   statistics.median(r.p99_ms for r in results),
-                   sum(r.non_2xx + r.socket_errors for r in results))
+    return Summary(
+        statistics.median(r.requests_per_s for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.non_2xx + r.socket_errors for r in results),
+    )
 
 
 @dataclass
@@ -61,9 +63,11 @@ def _rows(count: int) -> str:
     return f"{count // 1000}k" if count % 1000 == 0 else str(count)
 
 
-HEADER = ("| scenario | mode | rows | maju req/s | ref req/s | maju/ref | maju p50 ms "
-          "| maju p99 ms | ref p50 ms | ref p99 ms | errors | load |\n"
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+HEADER = (
+    "| scenario | mode | rows | maju req/s | ref req/s | maju/ref | maju p50 ms "
+    "| maju p99 ms | ref p50 ms | ref p99 ms | errors | load |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
 
 
 def table_row(m: Measured) -> str:
@@ -71,29 +75,40 @@ def table_row(m: Measured) -> str:
     if not m.complete:
         return f"{head} {m.note or 'not measured'} | | | | | | | | |"
     a, b = summarise(m.maju), summarise(m.reference)
-    return (f"{head} {a.requests_per_s:,.0f} | {b.requests_per_s:,.0f} | {m.ratio:.2f} | "
-            f"{_ms(a.p50_ms)} | {_ms(a.p99_ms)} | {_ms(b.p50_ms)} | {_ms(b.p99_ms)} | "
-            f"{a.errors + b.errors or ''} | {max(m.load, default=0):.1f} |")
+    return (
+        f"{head} {a.requests_per_s:,.0f} | {b.requests_per_s:,.0f} | {m.ratio:.2f} | "
+        f"{_ms(a.p50_ms)} | {_ms(a.p99_ms)} | {_ms(b.p50_ms)} | {_ms(b.p99_ms)} | "
+        f"{a.errors + b.errors or ''} | {max(m.load, default=0):.1f} |"
+    )
 
 
 def tables(measured: Sequence[Measured]) -> str:
     """One table per database, its scenarios in run order."""
     parts: list[str] = []
     for backend in dict.fromkeys(m.backend for m in measured):
-        parts += [f"### {backend}", "", HEADER,
-                  *(table_row(m) for m in measured if m.backend == backend), ""]
+        parts += [
+            f"### {backend}",
+            "",
+            HEADER,
+            *(table_row(m) for m in measured if m.backend == backend),
+            "",
+        ]
     return "\n".join(parts)
 
 
 def growth(measured: Sequence[Measured]) -> str:
     """The list scenarios side by side per size, so the cost of a bigger table shows."""
-    lines = ["| database | scenario | rows | maju req/s | maju p99 ms | ref req/s | ref p99 ms |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| database | scenario | rows | maju req/s | maju p99 ms | ref req/s | ref p99 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for m in measured:
         if m.scenario in ("list", "list_or_like") and m.mode == "keep-alive" and m.complete:
             a, b = summarise(m.maju), summarise(m.reference)
-            lines.append(f"| {m.backend} | {m.title} | {_rows(m.rows)} | {a.requests_per_s:,.0f} "
-                         f"| {_ms(a.p99_ms)} | {b.requests_per_s:,.0f} | {_ms(b.p99_ms)} |")
+            lines.append(
+                f"| {m.backend} | {m.title} | {_rows(m.rows)} | {a.requests_per_s:,.0f} "
+                f"| {_ms(a.p99_ms)} | {b.requests_per_s:,.0f} | {_ms(b.p99_ms)} |"
+            )
     return "\n".join(lines)
 
 
@@ -106,16 +121,25 @@ def target_checks(measured: Sequence[Measured]) -> list[str]:
         where = f"{m.backend} {_rows(m.rows)} {m.title} ({m.mode})"
         goal = RATIO_TARGETS.get(m.scenario)
         if goal is not None:
-            lines.append(f"- {_mark(m.ratio >= goal)} {where}: maju/ref {m.ratio:.2f} "
-                         f"(target >= {goal})")
+            lines.append(
+                f"- {_mark(m.ratio >= goal)} {where}: maju/ref {m.ratio:.2f} (target >= {goal})"
+            )
         maju = summarise(m.maju)
-        if (m.backend == "sqlite" and m.scenario in ("list", "list_or_like", "read")
-                and m.mode == "keep-alive" and m.rows >= 100_000):
-            lines.append(f"- {_mark(maju.p99_ms < P99_TARGET_MS)} {where}: maju p99 "
-                         f"{_ms(maju.p99_ms)} ms (target < {P99_TARGET_MS:.0f} ms)")
+        if (
+            m.backend == "sqlite"
+            and m.scenario in ("list", "list_or_like", "read")
+            and m.mode == "keep-alive"
+            and m.rows >= 100_000
+        ):
+            lines.append(
+                f"- {_mark(maju.p99_ms < P99_TARGET_MS)} {where}: maju p99 "
+                f"{_ms(maju.p99_ms)} ms (target < {P99_TARGET_MS:.0f} ms)"
+            )
         if m.mode == "1 conn":
-            lines.append(f"- {_mark(maju.p50_ms < ONE_CONN_P50_TARGET_MS)} {where}: maju p50 "
-                         f"{_ms(maju.p50_ms)} ms (target < {ONE_CONN_P50_TARGET_MS:.0f} ms)")
+            lines.append(
+                f"- {_mark(maju.p50_ms < ONE_CONN_P50_TARGET_MS)} {where}: maju p50 "
+                f"{_ms(maju.p50_ms)} ms (target < {ONE_CONN_P50_TARGET_MS:.0f} ms)"
+            )
     return lines
 
 
@@ -125,13 +149,32 @@ def _mark(met: bool) -> str:
 
 def document(measured: Sequence[Measured], preamble: Sequence[str], notes: Sequence[str]) -> str:
     checks = target_checks(measured)
-    return "\n".join([
-        "# maju benchmark", "", *preamble, "", "## Results", "",
-        "Medians over the rounds; ratio = maju req/s / reference req/s; latencies from "
-        "wrk's --latency distribution; errors = non-2xx answers plus socket errors; load = the "
-        "highest 1-minute load average seen after a round (2 cores: above ~3, other work on "
-        "the machine was competing with the servers).", "", tables(measured), "",
-        "## List growth: 10k vs 100k rows", "", growth(measured), "",
-        "## Targets (orientation, not assertions)", "", *(checks or ["- nothing measured"]), "",
-        "## Notes", "", *(f"- {n}" for n in notes or ["none"]), "",
-    ])
+    return "\n".join(
+        [
+            "# maju benchmark",
+            "",
+            *preamble,
+            "",
+            "## Results",
+            "",
+            "Medians over the rounds; ratio = maju req/s / reference req/s; latencies from "
+            "wrk's --latency distribution; errors = non-2xx answers plus socket errors; load = the "
+            "highest 1-minute load average seen after a round (2 cores: above ~3, other work on "
+            "the machine was competing with the servers).",
+            "",
+            tables(measured),
+            "",
+            "## List growth: 10k vs 100k rows",
+            "",
+            growth(measured),
+            "",
+            "## Targets (orientation, not assertions)",
+            "",
+            *(checks or ["- nothing measured"]),
+            "",
+            "## Notes",
+            "",
+            *(f"- {n}" for n in notes or ["none"]),
+            "",
+        ]
+    )

@@ -1,7 +1,7 @@
 """`make bench`: seed sites, start maju and the reference app, drive both with wrk, report.
 
-    .venv/bin/python bench/run.py             # full run: 3 rounds of 10 s, results.md
-    .venv/bin/python bench/run.py --quick     # smoke run: 1 round of 2 s, results-quick.md
+.venv/bin/python bench/run.py             # full run: 3 rounds of 10 s, results.md
+.venv/bin/python bench/run.py --quick     # smoke run: 1 round of 2 s, results-quick.md
 """
 
 from __future__ import annotations
@@ -49,27 +49,41 @@ class Options:
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: one 2 s round, 1 s warm-up, writes results-quick.md")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: one 2 s round, 1 s warm-up, writes results-quick.md",
+    )
     parser.add_argument("--duration", type=int, help="seconds per wrk run (default 10)")
     parser.add_argument("--rounds", type=int, help="maju/reference rounds (default 3)")
     parser.add_argument("--warmup", type=int, help="warm-up seconds per server (default 2)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="wrk threads (default 1: leaves the 2 cores to the servers)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="wrk threads (default 1: leaves the 2 cores to the servers)",
+    )
     parser.add_argument("--sizes", default="10000,100000", help="ToDo rows per site")
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--only", default="", help="scenario keys, comma-separated: "
-                        "ping,list,list_or_like,read,method,create")
-    parser.add_argument("--postgres-url",
-                        default=os.environ.get("MAJU_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    parser.add_argument("--pool-size", type=int, default=8,
-                        help="connections per worker, maju and reference alike")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="scenario keys, comma-separated: ping,list,list_or_like,read,method,create",
+    )
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("MAJU_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    )
+    parser.add_argument(
+        "--pool-size", type=int, default=8, help="connections per worker, maju and reference alike"
+    )
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--max-minutes", type=float, default=90,
-                        help="skip the remaining runs after this long")
+    parser.add_argument(
+        "--max-minutes", type=float, default=90, help="skip the remaining runs after this long"
+    )
     args = parser.parse_args(argv)
     backends = tuple(b.strip() for b in args.backends.split(",") if b.strip())
     for backend in backends:
@@ -80,13 +94,16 @@ def parse_args(argv: list[str] | None = None) -> Options:
         duration_s=max(1, args.duration or (2 if quick else 10)),
         rounds=max(1, args.rounds or (1 if quick else 3)),
         warmup_s=args.warmup if args.warmup is not None else (1 if quick else 2),
-        connections=args.connections, threads=max(1, args.threads),
+        connections=args.connections,
+        threads=max(1, args.threads),
         sizes=tuple(sorted(int(s) for s in args.sizes.split(",") if s.strip())),
         backends=cast(tuple[Backend, ...], backends),
         only=tuple(k.strip() for k in args.only.split(",") if k.strip()),
-        postgres_url=args.postgres_url, pool_size=args.pool_size,
+        postgres_url=args.postgres_url,
+        pool_size=args.pool_size,
         output=args.output or BENCH_DIR / ("results-quick.md" if quick else "results.md"),
-        max_minutes=args.max_minutes)
+        max_minutes=args.max_minutes,
+    )
 
 
 @dataclass
@@ -97,8 +114,7 @@ class Bench:
     measured: list[report.Measured] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     commands: dict[str, str] = field(default_factory=dict)
-    load_before: str = field(
-        default_factory=lambda: " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    load_before: str = field(default_factory=lambda: " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
     def note(self, text: str) -> None:
         print(f"  note: {text}", flush=True)
@@ -147,11 +163,15 @@ def bench_site(bench: Bench, backend: Backend, rows: int, full: bool, workdir: P
     maju_port, ref_port = free_port(), free_port()
     began = time.monotonic()
     print(f"\n== {backend}, {rows:,} ToDo rows: seeding", flush=True)
-    chosen = [s for s in sc.scenarios("") if (full or s.every_size)
-              and (not options.only or s.key in options.only)]
+    chosen = [
+        s
+        for s in sc.scenarios("")
+        if (full or s.every_size) and (not options.only or s.key in options.only)
+    ]
     try:
-        site = asyncio.run(create_site(backend, rows, root, options.postgres_url, maju_port,
-                                       options.pool_size))
+        site = asyncio.run(
+            create_site(backend, rows, root, options.postgres_url, maju_port, options.pool_size)
+        )
     except Exception as exc:  # a half-finished migration elsewhere in the tree: say so, go on
         not_measured(bench, backend, rows, chosen, f"seeding failed: {type(exc).__name__}")
         bench.note(f"{backend} {rows:,} rows: seeding failed: {type(exc).__name__}: {exc}")
@@ -160,8 +180,9 @@ def bench_site(bench: Bench, backend: Backend, rows: int, full: bool, workdir: P
     servers: list[Server] = []
     try:
         maju = start_maju(bench, site, maju_port, root, servers)
-        reference = reference_server(site.database_url, site.schema, options.pool_size,
-                                     ref_port, root / "reference.log")
+        reference = reference_server(
+            site.database_url, site.schema, options.pool_size, ref_port, root / "reference.log"
+        )
         servers.append(reference)
         reference.start()
         bench.commands["reference"] = reference.command
@@ -178,17 +199,23 @@ def bench_site(bench: Bench, backend: Backend, rows: int, full: bool, workdir: P
         asyncio.run(drop_site(site))
 
 
-def not_measured(bench: Bench, backend: Backend, rows: int, chosen: list[sc.Scenario],
-                 why: str) -> None:
+def not_measured(
+    bench: Bench, backend: Backend, rows: int, chosen: list[sc.Scenario], why: str
+) -> None:
     for scenario in chosen:
-        if not any(m.backend == backend and m.rows == rows and m.scenario == scenario.key
-                   for m in bench.measured):
-            bench.measured += [report.Measured(backend, rows, scenario.key, scenario.title,
-                                               mode.key, note=why) for mode in scenario.modes]
+        if not any(
+            m.backend == backend and m.rows == rows and m.scenario == scenario.key
+            for m in bench.measured
+        ):
+            bench.measured += [
+                report.Measured(backend, rows, scenario.key, scenario.title, mode.key, note=why)
+                for mode in scenario.modes
+            ]
 
 
-def start_maju(bench: Bench, site: BenchSite, port: int, root: Path,
-               servers: list[Server]) -> Server:
+def start_maju(
+    bench: Bench, site: BenchSite, port: int, root: Path, servers: list[Server]
+) -> Server:
     """`maju serve` when the CLI has it; if that does not come up, uvicorn directly."""
     server = maju_server(site.config_path, port, root / "maju.log")
     servers.append(server)
@@ -197,8 +224,10 @@ def start_maju(bench: Bench, site: BenchSite, port: int, root: Path,
     except ServerError as exc:
         if "uvicorn" in server.argv:
             raise
-        bench.note(f"`maju serve` did not come up ({str(exc).splitlines()[0]}); "
-                   "fell back to uvicorn maju.app:asgi_app")
+        bench.note(
+            f"`maju serve` did not come up ({str(exc).splitlines()[0]}); "
+            "fell back to uvicorn maju.app:asgi_app"
+        )
         server.stop()
         server = maju_server(site.config_path, port, root / "maju-uvicorn.log", prefer_cli=False)
         servers.append(server)
@@ -207,11 +236,14 @@ def start_maju(bench: Bench, site: BenchSite, port: int, root: Path,
     return server
 
 
-def measure(bench: Bench, site: BenchSite, scenario: sc.Scenario, maju: Server,
-            reference: Server) -> None:
+def measure(
+    bench: Bench, site: BenchSite, scenario: sc.Scenario, maju: Server, reference: Server
+) -> None:
     """Probe once, then per mode: warm up, and alternate maju and reference for the rounds."""
-    entries = [report.Measured(site.backend, site.rows, scenario.key, scenario.title, mode.key)
-               for mode in scenario.modes]
+    entries = [
+        report.Measured(site.backend, site.rows, scenario.key, scenario.title, mode.key)
+        for mode in scenario.modes
+    ]
     bench.measured += entries
     where = f"{site.backend} {site.rows:,} {scenario.title}"
     reason = check_answers(bench, where, scenario, site.authorization, maju, reference)
@@ -225,8 +257,15 @@ def measure(bench: Bench, site: BenchSite, scenario: sc.Scenario, maju: Server,
             entry.note = "skipped: --max-minutes reached"
             continue
         try:
-            measure_mode(bench, f"{where} [{mode.key}]", scenario, mode, entry,
-                         site.authorization, (maju, reference))
+            measure_mode(
+                bench,
+                f"{where} [{mode.key}]",
+                scenario,
+                mode,
+                entry,
+                site.authorization,
+                (maju, reference),
+            )
         except wrk.WrkError as exc:
             entry.maju.clear()
             entry.reference.clear()
@@ -234,16 +273,27 @@ def measure(bench: Bench, site: BenchSite, scenario: sc.Scenario, maju: Server,
             bench.note(f"{where} [{mode.key}]: {exc}")
 
 
-def measure_mode(bench: Bench, where: str, scenario: sc.Scenario, mode: sc.Mode,
-                 entry: report.Measured, authorization: str,
-                 servers: tuple[Server, Server]) -> None:
+def measure_mode(
+    bench: Bench,
+    where: str,
+    scenario: sc.Scenario,
+    mode: sc.Mode,
+    entry: report.Measured,
+    authorization: str,
+    servers: tuple[Server, Server],
+) -> None:
     options = bench.options
     headers = {"Authorization": authorization}
     if mode.close:
         headers["Connection"] = "close"
-    drive = functools.partial(wrk.run, bench.wrk_binary,
-                              connections=mode.connections or options.connections,
-                              threads=options.threads, headers=headers, script=scenario.script)
+    drive = functools.partial(
+        wrk.run,
+        bench.wrk_binary,
+        connections=mode.connections or options.connections,
+        threads=options.threads,
+        headers=headers,
+        script=scenario.script,
+    )
     maju_url, ref_url = (server.base_url + scenario.path for server in servers)
     if options.warmup_s:
         drive(maju_url, duration_s=options.warmup_s)
@@ -253,13 +303,22 @@ def measure_mode(bench: Bench, where: str, scenario: sc.Scenario, mode: sc.Mode,
         entry.reference.append(drive(ref_url, duration_s=options.duration_s))
         entry.load.append(os.getloadavg()[0])
         a, b = entry.maju[-1], entry.reference[-1]
-        print(f"   {where} round {number}: maju {a.requests_per_s:,.0f}/s "
-              f"p99 {a.p99_ms:.1f} ms | reference {b.requests_per_s:,.0f}/s "
-              f"p99 {b.p99_ms:.1f} ms (load {entry.load[-1]:.1f})", flush=True)
+        print(
+            f"   {where} round {number}: maju {a.requests_per_s:,.0f}/s "
+            f"p99 {a.p99_ms:.1f} ms | reference {b.requests_per_s:,.0f}/s "
+            f"p99 {b.p99_ms:.1f} ms (load {entry.load[-1]:.1f})",
+            flush=True,
+        )
 
 
-def check_answers(bench: Bench, where: str, scenario: sc.Scenario, authorization: str,
-                  maju: Server, reference: Server) -> str | None:
+def check_answers(
+    bench: Bench,
+    where: str,
+    scenario: sc.Scenario,
+    authorization: str,
+    maju: Server,
+    reference: Server,
+) -> str | None:
     """Why the scenario cannot be measured, or None; notes any difference between the answers."""
     try:
         answer = sc.probe(maju.base_url, scenario, authorization)

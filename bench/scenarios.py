@@ -52,20 +52,55 @@ def scenarios(sample_name: str) -> list[Scenario]:
     by_name = _query({"name": sample_name})
     return [
         Scenario("ping", "ping", "GET", "/api/method/ping", (KEEP_ALIVE, CLOSE)),
-        Scenario("list", "list 20, filter on status", "GET", "/api/resource/ToDo?" + _query({
-            "fields": LIST_FIELDS, "filters": '[["status","=","Open"]]', "limit": "20"}),
-            (KEEP_ALIVE, CLOSE, ONE), every_size=True),
-        Scenario("list_or_like", "list 20, or_filters + like", "GET",
-                 "/api/resource/ToDo?" + _query({
-            "fields": LIST_FIELDS, "filters": '[["description","like","%invoice%"]]',
-            "or_filters": '[["status","=","Open"],["priority","=","High"]]', "limit": "20"}),
-            (KEEP_ALIVE,), every_size=True),
-        Scenario("read", "read one", "GET", f"/api/resource/ToDo/{quote(sample_name, safe='')}",
-                 (KEEP_ALIVE, ONE)),
-        Scenario("method", "method, one SELECT", "GET",
-                 f"/api/method/benchapp.api.todo_status?{by_name}", (KEEP_ALIVE,)),
-        Scenario("create", "create one (POST)", "POST", "/api/resource/ToDo", (KEEP_ALIVE,),
-                 compare="keys", script=CREATE_SCRIPT, body=CREATE_BODY),
+        Scenario(
+            "list",
+            "list 20, filter on status",
+            "GET",
+            "/api/resource/ToDo?"
+            + _query({"fields": LIST_FIELDS, "filters": '[["status","=","Open"]]', "limit": "20"}),
+            (KEEP_ALIVE, CLOSE, ONE),
+            every_size=True,
+        ),
+        Scenario(
+            "list_or_like",
+            "list 20, or_filters + like",
+            "GET",
+            "/api/resource/ToDo?"
+            + _query(
+                {
+                    "fields": LIST_FIELDS,
+                    "filters": '[["description","like","%invoice%"]]',
+                    "or_filters": '[["status","=","Open"],["priority","=","High"]]',
+                    "limit": "20",
+                }
+            ),
+            (KEEP_ALIVE,),
+            every_size=True,
+        ),
+        Scenario(
+            "read",
+            "read one",
+            "GET",
+            f"/api/resource/ToDo/{quote(sample_name, safe='')}",
+            (KEEP_ALIVE, ONE),
+        ),
+        Scenario(
+            "method",
+            "method, one SELECT",
+            "GET",
+            f"/api/method/benchapp.api.todo_status?{by_name}",
+            (KEEP_ALIVE,),
+        ),
+        Scenario(
+            "create",
+            "create one (POST)",
+            "POST",
+            "/api/resource/ToDo",
+            (KEEP_ALIVE,),
+            compare="keys",
+            script=CREATE_SCRIPT,
+            body=CREATE_BODY,
+        ),
     ]
 
 
@@ -81,8 +116,9 @@ def probe(base_url: str, scenario: Scenario, authorization: str) -> Probe:
     headers = {"Authorization": authorization}
     if scenario.body is not None:
         headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(base_url + scenario.path, data=scenario.body,
-                                     headers=headers, method=scenario.method)
+    request = urllib.request.Request(
+        base_url + scenario.path, data=scenario.body, headers=headers, method=scenario.method
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status, raw = response.status, response.read()
@@ -102,19 +138,24 @@ def unavailable_reason(answer: Probe) -> str | None:
         return None
     body = answer.body if isinstance(answer.body, dict) else {}
     exception = str(body.get("exception") or answer.text[:200])
-    if answer.status == 405 or (answer.status == 404 and "Page " in exception) or (
-            answer.status == 417 and "Failed to get method" in exception):
+    if (
+        answer.status == 405
+        or (answer.status == 404 and "Page " in exception)
+        or (answer.status == 417 and "Failed to get method" in exception)
+    ):
         return "not available yet"
     return f"error: HTTP {answer.status} {exception}"
 
 
-def difference(maju: Any, reference: Any, mode: Literal["exact", "keys"],
-               at: str = "") -> str | None:
+def difference(
+    maju: Any, reference: Any, mode: Literal["exact", "keys"], at: str = ""
+) -> str | None:
     """Where the two answers first differ (values too in "exact" mode), or None."""
     if isinstance(maju, dict) and isinstance(reference, dict):
         if list(maju) != list(reference) and set(maju) != set(reference):
-            return (f"{at or 'body'} keys differ: maju {sorted(maju)} vs reference "
-                    f"{sorted(reference)}")
+            return (
+                f"{at or 'body'} keys differ: maju {sorted(maju)} vs reference {sorted(reference)}"
+            )
         for key in maju:
             found = difference(maju[key], reference[key], mode, f"{at}.{key}")
             if found:

@@ -29,8 +29,26 @@ APP_SOURCES = {"todo": REPO_ROOT / "apps" / "todo", "benchapp": BENCH_DIR / "app
 HASH_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
 # ~1 row in 10 mentions it: the `like` scenario scans a few hundred index entries for a page.
 LIKE_WORD = "invoice"
-WORDS = ("call", "client", "review", "draft", "report", "email", "meeting", "update", "plan",
-         "budget", "deploy", "fix", "order", "ship", "check", "notes", "team", "design")
+WORDS = (
+    "call",
+    "client",
+    "review",
+    "draft",
+    "report",
+    "email",
+    "meeting",
+    "update",
+    "plan",
+    "budget",
+    "deploy",
+    "fix",
+    "order",
+    "ship",
+    "check",
+    "notes",
+    "team",
+    "design",
+)
 STATUSES = ("Open", "Closed", "Cancelled")
 PRIORITIES = ("Low", "Medium", "High")
 INSERT_BATCH = 5000
@@ -94,12 +112,18 @@ def todo_rows(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         if rng.random() < 0.1:
             words.insert(rng.randrange(len(words)), LIKE_WORD)
         yield {
-            "name": name, "owner": "Administrator", "creation": stamp, "modified": stamp,
-            "modified_by": "Administrator", "docstatus": 0, "idx": 0,
+            "name": name,
+            "owner": "Administrator",
+            "creation": stamp,
+            "modified": stamp,
+            "modified_by": "Administrator",
+            "docstatus": 0,
+            "idx": 0,
             "status": rng.choices(STATUSES, weights=(4, 4, 2))[0],
             "priority": rng.choice(PRIORITIES),
             "date": (stamp + dt.timedelta(days=rng.randrange(30))).date()
-            if rng.random() < 0.7 else None,
+            if rng.random() < 0.7
+            else None,
             "allocated_to": "Administrator" if rng.random() < 0.5 else None,
             "description": f"Task {i}: " + " ".join(words),
         }
@@ -115,12 +139,15 @@ def _sqlite_value(value: object) -> object:
 
 def _insert_sql(dialect: Dialect, table: str, columns: list[str], placeholders: list[str]) -> str:
     q = dialect.quote
-    return (f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
-            f"VALUES ({', '.join(placeholders)})")
+    return (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(placeholders)})"
+    )
 
 
-def _batches(rows: Iterator[dict[str, Any]], columns: list[str],
-             convert: bool) -> Iterator[list[tuple[object, ...]]]:
+def _batches(
+    rows: Iterator[dict[str, Any]], columns: list[str], convert: bool
+) -> Iterator[list[tuple[object, ...]]]:
     batch: list[tuple[object, ...]] = []
     for row in rows:
         batch.append(tuple(_sqlite_value(row[c]) if convert else row[c] for c in columns))
@@ -147,8 +174,7 @@ def seed_sqlite(path: Path, table: str, columns: list[str], count: int) -> str:
     return first
 
 
-async def seed_postgres(url: str, schema: str, table: str, columns: list[str],
-                        count: int) -> str:
+async def seed_postgres(url: str, schema: str, table: str, columns: list[str], count: int) -> str:
     sql = _insert_sql(POSTGRES, table, columns, [f"${i + 1}" for i in range(len(columns))])
     first = ""
     conn = await asyncpg.connect(url, server_settings={"search_path": schema}, timeout=10)
@@ -174,8 +200,9 @@ async def admin_token(config: Config) -> str:
     return f"token {pair.api_key}:{pair.api_secret}"
 
 
-async def create_site(backend: Backend, rows: int, root: Path, postgres_url: str,
-                      server_port: int, pool_size: int) -> BenchSite:
+async def create_site(
+    backend: Backend, rows: int, root: Path, postgres_url: str, server_port: int, pool_size: int
+) -> BenchSite:
     """Migrate a fresh site in `root` (PostgreSQL: in a new schema) and load `rows` ToDos."""
     schema = f"bench_{secrets.token_hex(4)}" if backend == "postgresql" else ""
     url = postgres_url if backend == "postgresql" else ""
@@ -189,14 +216,18 @@ async def create_site(backend: Backend, rows: int, root: Path, postgres_url: str
         raise
 
 
-async def _fill_site(backend: Backend, rows: int, root: Path, url: str, schema: str,
-                     server_port: int, pool_size: int) -> BenchSite:
+async def _fill_site(
+    backend: Backend, rows: int, root: Path, url: str, schema: str, server_port: int, pool_size: int
+) -> BenchSite:
     link_apps(root)
-    config_path = write_config(root, {
-        "site": {"dir": "site", "apps": list(APP_SOURCES), "secret_key": secrets.token_hex(32)},
-        "server": {"host": "127.0.0.1", "port": server_port, "workers": 2},
-        "database": {"url": url, "schema": schema, "pool_size": pool_size},
-    })
+    config_path = write_config(
+        root,
+        {
+            "site": {"dir": "site", "apps": list(APP_SOURCES), "secret_key": secrets.token_hex(32)},
+            "server": {"host": "127.0.0.1", "port": server_port, "workers": 2},
+            "database": {"url": url, "schema": schema, "pool_size": pool_size},
+        },
+    )
     config = load_config(config_path, environ={})
     await migrate_site(config)
     meta = build_registry(config)["ToDo"]
@@ -208,8 +239,16 @@ async def _fill_site(backend: Backend, rows: int, root: Path, url: str, schema: 
         sample = seed_sqlite(config.site_dir / "maju.db", meta.table_name, columns, rows)
     else:
         sample = await seed_postgres(url, schema, meta.table_name, columns, rows)
-    return BenchSite(backend, rows, root, config_path, config.database_url, schema,
-                     await admin_token(config), sample)
+    return BenchSite(
+        backend,
+        rows,
+        root,
+        config_path,
+        config.database_url,
+        schema,
+        await admin_token(config),
+        sample,
+    )
 
 
 async def drop_site(site: BenchSite) -> None:

@@ -18,8 +18,19 @@ from maju.config import ServerConfig
 
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
-UVICORN_FLAGS = ("--workers", "2", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                 "--log-level", "warning", "--host", "127.0.0.1")
+UVICORN_FLAGS = (
+    "--workers",
+    "2",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+    "--host",
+    "127.0.0.1",
+)
 
 
 class ServerError(RuntimeError):
@@ -49,26 +60,34 @@ class Server:
 
     @property
     def command(self) -> str:
-        return " ".join(Path(a).name if a.startswith("/") and i == 0 else a
-                        for i, a in enumerate(self.argv))
+        return " ".join(
+            Path(a).name if a.startswith("/") and i == 0 else a for i, a in enumerate(self.argv)
+        )
 
     def start(self, timeout_s: float = 60.0) -> None:
         """Launch in its own session (so stop() reaches the workers) and wait for HTTP."""
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(self.argv, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerError(f"{self.label} exited {self.process.returncode} at start:\n"
-                                  f"{self.log_tail()}")
+                raise ServerError(
+                    f"{self.label} exited {self.process.returncode} at start:\n{self.log_tail()}"
+                )
             if _answers_http(f"{self.base_url}/api/method/ping") and self._workers_ready():
                 return
             time.sleep(0.2)
         self.stop()
-        raise ServerError(f"{self.label} did not answer within {timeout_s:.0f} s:\n"
-                          f"{self.log_tail()}")
+        raise ServerError(
+            f"{self.label} did not answer within {timeout_s:.0f} s:\n{self.log_tail()}"
+        )
 
     def _workers_ready(self) -> bool:
         # With --workers 2 the first worker may answer before the second has started.
@@ -151,8 +170,14 @@ def maju_serve_flags(port: int) -> list[str] | None:
     maju = VENV_BIN / "maju"
     argv = [str(maju)] if maju.exists() else [sys.executable, "-m", "maju.cli"]
     try:
-        done = subprocess.run([*argv, "serve", "--help"], capture_output=True, text=True,
-                              timeout=30, env=_base_env(), check=False)
+        done = subprocess.run(
+            [*argv, "serve", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=_base_env(),
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0 or "Usage" not in done.stdout:
@@ -167,26 +192,54 @@ def maju_serve_flags(port: int) -> list[str] | None:
     return flags
 
 
-def maju_server(config_path: Path, port: int, log_path: Path,
-                prefer_cli: bool = True) -> Server:
+def maju_server(config_path: Path, port: int, log_path: Path, prefer_cli: bool = True) -> Server:
     """maju behind `maju serve` when the CLI exists, else uvicorn on maju.app:asgi_app."""
     env = _base_env() | {"MAJU_CONFIG": str(config_path)}
     server_keys = {f.name for f in dataclasses.fields(ServerConfig)}
-    env |= {f"MAJU_SERVER__{key.upper()}": value for key, value in
-            (("host", "127.0.0.1"), ("port", str(port)), ("workers", "2"),
-             ("access_log", "false")) if key in server_keys}
+    env |= {
+        f"MAJU_SERVER__{key.upper()}": value
+        for key, value in (
+            ("host", "127.0.0.1"),
+            ("port", str(port)),
+            ("workers", "2"),
+            ("access_log", "false"),
+        )
+        if key in server_keys
+    }
     flags = maju_serve_flags(port) if prefer_cli else None
     if flags is not None:
         return Server("maju", flags, env, port, log_path)
-    argv = [sys.executable, "-m", "uvicorn", "maju.app:asgi_app", "--factory", *UVICORN_FLAGS,
-            "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "maju.app:asgi_app",
+        "--factory",
+        *UVICORN_FLAGS,
+        "--port",
+        str(port),
+    ]
     return Server("maju", argv, env, port, log_path)
 
 
-def reference_server(database_url: str, schema: str, pool_size: int, port: int,
-                     log_path: Path) -> Server:
-    env = _base_env() | {"BENCH_REF_URL": database_url, "BENCH_REF_SCHEMA": schema,
-                         "BENCH_REF_POOL": str(pool_size)}
-    argv = [sys.executable, "-m", "uvicorn", "reference_app:create_app", "--factory",
-            "--app-dir", str(BENCH_DIR), *UVICORN_FLAGS, "--port", str(port)]
+def reference_server(
+    database_url: str, schema: str, pool_size: int, port: int, log_path: Path
+) -> Server:
+    env = _base_env() | {
+        "BENCH_REF_URL": database_url,
+        "BENCH_REF_SCHEMA": schema,
+        "BENCH_REF_POOL": str(pool_size),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "reference_app:create_app",
+        "--factory",
+        "--app-dir",
+        str(BENCH_DIR),
+        *UVICORN_FLAGS,
+        "--port",
+        str(port),
+    ]
     return Server("reference", argv, env, port, log_path)

@@ -46,10 +46,14 @@ def ensure_wrk() -> str:
 
 
 def wrk_version(binary: str) -> str:
-    done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10,
-                          check=False)
-    return (done.stdout or done.stderr).splitlines()[0].strip() if (done.stdout or done.stderr) \
+    done = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, timeout=10, check=False
+    )
+    return (
+        (done.stdout or done.stderr).splitlines()[0].strip()
+        if (done.stdout or done.stderr)
         else "wrk"
+    )
 
 
 def parse(output: str) -> WrkResult:
@@ -61,26 +65,49 @@ def parse(output: str) -> WrkResult:
     non_2xx = _NON_2XX.search(output)
     socket = _SOCKET.search(output)
     return WrkResult(
-        requests_per_s=float(rps.group(1)), p50_ms=percentiles[50], p99_ms=percentiles[99],
-        requests=int(total.group(1)), non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        socket_errors=sum(int(n) for n in socket.groups()) if socket else 0)
+        requests_per_s=float(rps.group(1)),
+        p50_ms=percentiles[50],
+        p99_ms=percentiles[99],
+        requests=int(total.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
+    )
 
 
-def run(binary: str, url: str, *, connections: int, threads: int, duration_s: int,
-        headers: dict[str, str], script: Path | None = None) -> WrkResult:
+def run(
+    binary: str,
+    url: str,
+    *,
+    connections: int,
+    threads: int,
+    duration_s: int,
+    headers: dict[str, str],
+    script: Path | None = None,
+) -> WrkResult:
     """One wrk run against `url` (127.0.0.1 only), bounded to its duration plus 30 s."""
     if not url.startswith("http://127.0.0.1:"):
         raise WrkError(f"load goes to 127.0.0.1 only, not {url}")
-    argv = [binary, "--latency", "-c", str(connections), "-t", str(min(threads, connections)),
-            "-d", f"{duration_s}s", "--timeout", "5s"]
+    argv = [
+        binary,
+        "--latency",
+        "-c",
+        str(connections),
+        "-t",
+        str(min(threads, connections)),
+        "-d",
+        f"{duration_s}s",
+        "--timeout",
+        "5s",
+    ]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     if script is not None:
         argv += ["-s", str(script)]
     argv.append(url)
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=duration_s + 30,
-                              check=False)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=duration_s + 30, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise WrkError(f"wrk did not finish within {duration_s + 30} s") from exc
     if done.returncode != 0:

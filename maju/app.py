@@ -44,8 +44,13 @@ def create_app(config: Config | None = None) -> Starlette:
         controllers = load_controllers(registry)
         db = open_database(config)
         await db.connect()
-        site = Site(config=config, registry=registry, db=db, secret_key=secret_key,
-                    extensions={"controllers": controllers})
+        site = Site(
+            config=config,
+            registry=registry,
+            db=db,
+            secret_key=secret_key,
+            extensions={"controllers": controllers},
+        )
         try:
             yield {"site": site}
         finally:
@@ -63,17 +68,24 @@ def create_app(config: Config | None = None) -> Starlette:
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             # C3: preflights are answered before the body limit, auth, CSRF and routing.
-            Middleware(CORSMiddleware, allow_cors=config.cors.allow_cors,
-                       developer_mode=developer_mode),
-            Middleware(BodyLimitMiddleware, max_body_size=config.api.max_body_size,
-                       developer_mode=developer_mode,
-                       upload_paths=upload_paths(API_PREFIXES),
-                       upload_limit=config.files.max_file_size),
+            Middleware(
+                CORSMiddleware, allow_cors=config.cors.allow_cors, developer_mode=developer_mode
+            ),
+            Middleware(
+                BodyLimitMiddleware,
+                max_body_size=config.api.max_body_size,
+                developer_mode=developer_mode,
+                upload_paths=upload_paths(API_PREFIXES),
+                upload_limit=config.files.max_file_size,
+            ),
         ],
         # `Exception` reaches Starlette's outermost ServerErrorMiddleware: an error escaping
         # every handler is still the E9 envelope (E12, E15), never Starlette's text page.
-        exception_handlers={HTTPException: http_error, errors.MajuError: maju_error,
-                            Exception: maju_error},
+        exception_handlers={
+            HTTPException: http_error,
+            errors.MajuError: maju_error,
+            Exception: maju_error,
+        },
         lifespan=lifespan,
     )
 
@@ -94,8 +106,10 @@ def routing_error(request: Request, exc: HTTPException) -> errors.MajuError:
     if cls is errors.DoesNotExistError:
         return cls(f"Page {request.url.path} not found")
     if cls is errors.MethodNotAllowedError:
-        return cls(f"Method {request.method} not allowed",
-                   headers={"Allow": ", ".join(allowed_methods(request))})
+        return cls(
+            f"Method {request.method} not allowed",
+            headers={"Allow": ", ".join(allowed_methods(request))},
+        )
     return cls(str(exc.detail) if exc.detail else "")
 
 
@@ -103,8 +117,11 @@ def allowed_methods(request: Request) -> list[str]:
     """E5: every verb some route serves on this path (Starlette's 405 names only the first)."""
     methods: set[str] = set()
     for route in request.app.routes:
-        if isinstance(route, Route) and route.methods \
-                and route.matches(request.scope)[0] != Match.NONE:
+        if (
+            isinstance(route, Route)
+            and route.methods
+            and route.matches(request.scope)[0] != Match.NONE
+        ):
             methods |= route.methods
     return sorted(methods)
 

@@ -77,7 +77,7 @@ class AuthenticationError(MajuError):
     status = 401
 
 
-class PermissionError(MajuError):  # noqa: A001 - Frappe's exc_type; always used as errors.PermissionError
+class PermissionError(MajuError):
     status = 403
 
 
@@ -85,7 +85,7 @@ class MethodNotAllowedError(MajuError):
     status = 405
 
 
-class NameError(MajuError):  # noqa: A001 - Frappe's exc_type
+class NameError(MajuError):
     status = 409
 
 

@@ -31,5 +31,6 @@ def build_registry(config: Config) -> Registry:
 
 
 def open_database(config: Config) -> Database:
-    return Database(config.database_url, schema=config.database.schema,
-                    pool_size=config.database.pool_size)
+    return Database(
+        config.database_url, schema=config.database.schema, pool_size=config.database.pool_size
+    )

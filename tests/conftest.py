@@ -27,7 +27,7 @@ def _postgres_error() -> str | None:
 
     try:
         asyncio.run(probe())
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -40,9 +40,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("MAJU_REQUIRE_POSTGRES") == "1":
         raise pytest.UsageError(
             f"PostgreSQL at {postgres_url()} is unreachable ({error}) and "
-            "MAJU_REQUIRE_POSTGRES=1: refusing to skip its tests")
-    print(f"\n!!! PostgreSQL at {postgres_url()} is unreachable ({error}): "
-          "its tests are SKIPPED !!!\n")
+            "MAJU_REQUIRE_POSTGRES=1: refusing to skip its tests"
+        )
+    print(
+        f"\n!!! PostgreSQL at {postgres_url()} is unreachable ({error}): "
+        "its tests are SKIPPED !!!\n"
+    )
 
 
 _PG_KEY = pytest.StashKey[str | None]()

@@ -58,14 +58,16 @@ async def token_headers(config: Config, user: str) -> dict[str, str]:
 def site_config(backend: str, tmp_path: Path, schema: str = "", **sections: Any) -> Config:
     """A Config for a throw-away site in tmp_path, on `backend`; `sections` replace defaults."""
     site = SiteConfig(dir=str(tmp_path / "site"), apps=("todo",), secret_key="test-secret")
-    database = DatabaseConfig(url=postgres_url() if backend == "postgresql" else "",
-                              schema=schema, pool_size=4)
+    database = DatabaseConfig(
+        url=postgres_url() if backend == "postgresql" else "", schema=schema, pool_size=4
+    )
     config = Config(site=site, database=database, root=str(REPO_ROOT))
     replacements: dict[str, Any] = {}
     for name, value in sections.items():
         current = getattr(config, name)
-        replacements[name] = dataclasses.replace(current, **value) if isinstance(value, dict) \
-            else value
+        replacements[name] = (
+            dataclasses.replace(current, **value) if isinstance(value, dict) else value
+        )
     return dataclasses.replace(config, **replacements)
 
 
@@ -87,8 +89,9 @@ async def open_site(backend: str, tmp_path: Path, **sections: Any) -> AsyncItera
     """Migrate a site, start its app (lifespan included) and hand out a client."""
     if backend == "postgresql":
         async with postgres_schema() as schema:
-            async with _running_site(backend, site_config(backend, tmp_path, schema, **sections)) \
-                    as site:
+            async with _running_site(
+                backend, site_config(backend, tmp_path, schema, **sections)
+            ) as site:
                 yield site
     else:
         async with _running_site(backend, site_config(backend, tmp_path, **sections)) as site:

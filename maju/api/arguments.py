@@ -58,9 +58,15 @@ def plan_for(fn: Callable[..., Any]) -> CallPlan:
         if p.kind is p.VAR_POSITIONAL:
             continue
         annotation = hints.get(p.name, Any)
-        params.append(Param(
-            name=p.name, annotation=annotation, required=p.default is p.empty,
-            positional_only=p.kind is p.POSITIONAL_ONLY, is_context=_is_context(annotation)))
+        params.append(
+            Param(
+                name=p.name,
+                annotation=annotation,
+                required=p.default is p.empty,
+                positional_only=p.kind is p.POSITIONAL_ONLY,
+                is_context=_is_context(annotation),
+            )
+        )
     return CallPlan(tuple(params), accepts_kwargs)
 
 
@@ -78,8 +84,9 @@ def _hints(fn: Callable[..., Any], signature: inspect.Signature) -> dict[str, An
             continue
         if isinstance(annotation, str):
             try:
-                annotation = typing.get_type_hints(
-                    _Annotated(annotation), globalns=namespace)["value"]
+                annotation = typing.get_type_hints(_Annotated(annotation), globalns=namespace)[
+                    "value"
+                ]
             except Exception:  # unresolvable: keep the text, checked by name below
                 pass
         hints[p.name] = annotation
@@ -99,8 +106,7 @@ def _is_context(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, Context)
 
 
-def bind(plan: CallPlan, ctx: Context,
-         form: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+def bind(plan: CallPlan, ctx: Context, form: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """M6: positional and keyword arguments for one call; raises 417 naming the argument."""
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -108,8 +114,7 @@ def bind(plan: CallPlan, ctx: Context,
         if param.is_context:
             value: Any = ctx
         else:
-            raw = form.get(param.name, _MISSING) if param.name not in ALWAYS_DROPPED \
-                else _MISSING
+            raw = form.get(param.name, _MISSING) if param.name not in ALWAYS_DROPPED else _MISSING
             if raw is _MISSING:
                 if param.required:
                     raise errors.ValidationError(f"Missing required argument: {param.name}")
@@ -134,7 +139,8 @@ def coerce(arg: str, annotation: Any, value: Any) -> Any:  # Any: per annotation
     if result is _MISSING:
         raise errors.FrappeTypeError(
             f"Argument '{arg}' should be of type '{type_name(annotation)}' but got "
-            f"'{type(value).__name__}' instead.")
+            f"'{type(value).__name__}' instead."
+        )
     return result
 
 
@@ -174,8 +180,11 @@ def _coerce_literal(choices: tuple[Any, ...], value: Any) -> Any:
     for choice in choices:
         if value == choice and type(value) is type(choice):
             return choice
-        if isinstance(value, str) and not isinstance(choice, str) \
-                and _coerce(type(choice), value) == choice:
+        if (
+            isinstance(value, str)
+            and not isinstance(choice, str)
+            and _coerce(type(choice), value) == choice
+        ):
             return choice
     return _MISSING
 
@@ -237,8 +246,12 @@ def _from_json(kind: type) -> Callable[[Any], Any]:
 
 
 _SCALARS: dict[Any, Callable[[Any], Any]] = {
-    str: _to_str, int: _to_int, float: _to_float, bool: _to_bool,
-    list: _from_json(list), dict: _from_json(dict),
+    str: _to_str,
+    int: _to_int,
+    float: _to_float,
+    bool: _to_bool,
+    list: _from_json(list),
+    dict: _from_json(dict),
 }
 
 

@@ -39,8 +39,14 @@ async def get_list(ctx: Context, doctype: str, **params: Any) -> list[Any]:
 
 
 @whitelist
-async def get_count(ctx: Context, doctype: str, filters: Any = None, or_filters: Any = None,
-                    debug: bool = False, parent: str | None = None) -> int:
+async def get_count(
+    ctx: Context,
+    doctype: str,
+    filters: Any = None,
+    or_filters: Any = None,
+    debug: bool = False,
+    parent: str | None = None,
+) -> int:
     """P8: the matching documents the caller may read (`read` needed, P5 conditions applied)."""
     result = await count_rows(ctx, doctype, filters, or_filters, debug, parent=parent)
     add_debug_messages(ctx, result.debug_messages)
@@ -48,8 +54,13 @@ async def get_count(ctx: Context, doctype: str, filters: Any = None, or_filters:
 
 
 @whitelist
-async def get(ctx: Context, doctype: str, name: str | None = None, filters: Any = None,
-              parent: str | None = None) -> dict[str, Any]:
+async def get(
+    ctx: Context,
+    doctype: str,
+    name: str | None = None,
+    filters: Any = None,
+    parent: str | None = None,
+) -> dict[str, Any]:
     """One document with its nulls (D9), by `name` or by the first match of `filters`."""
     meta = ctx.registry[doctype]
     if meta.istable:
@@ -65,16 +76,20 @@ async def get(ctx: Context, doctype: str, name: str | None = None, filters: Any 
 
 
 async def _first_name(ctx: Context, doctype: str, filters: Any, parent: str | None) -> Any:
-    result = await list_rows(ctx, doctype, {"filters": filters, "fields": ["name"],
-                                            "limit_page_length": 1, "parent": parent},
-                             strict=False)
+    result = await list_rows(
+        ctx,
+        doctype,
+        {"filters": filters, "fields": ["name"], "limit_page_length": 1, "parent": parent},
+        strict=False,
+    )
     if not result.rows:
         raise errors.DoesNotExistError(f"{doctype} not found")
     return result.rows[0]["name"]
 
 
-async def _child_row(ctx: Context, doctype: str, name: str | None, filters: Any,
-                     parent: str | None) -> dict[str, Any]:
+async def _child_row(
+    ctx: Context, doctype: str, name: str | None, filters: Any, parent: str | None
+) -> dict[str, Any]:
     """P7: a child row is read through its parent: `read` on the parent DocType (L22) and on
     the parent document the row belongs to."""
     scope_for(ctx, ctx.registry[doctype], parent)
@@ -110,9 +125,15 @@ def _name_filter(filters: Any) -> Any:
 
 
 @whitelist
-async def get_value(ctx: Context, doctype: str, fieldname: str | list[Any],
-                    filters: Any = None, as_dict: bool = True, debug: bool = False,
-                    parent: str | None = None) -> Any:
+async def get_value(
+    ctx: Context,
+    doctype: str,
+    fieldname: str | list[Any],
+    filters: Any = None,
+    as_dict: bool = True,
+    debug: bool = False,
+    parent: str | None = None,
+) -> Any:
     """M12: the first matching row's fields (L11's default order); `{}` when nothing matches."""
     fields, several = _fieldnames(fieldname)
     meta = ctx.registry[doctype]
@@ -120,9 +141,18 @@ async def get_value(ctx: Context, doctype: str, fieldname: str | list[Any],
         doc = (await Document.load(ctx, doctype, meta.name)).as_dict(include_nulls=True)
         row: dict[str, Any] = {f: doc[f] for f in fields if f in doc}
     else:
-        result = await list_rows(ctx, doctype, {
-            "fields": fields, "filters": _name_filter(filters), "limit_page_length": 1,
-            "debug": debug, "parent": parent}, strict=False)
+        result = await list_rows(
+            ctx,
+            doctype,
+            {
+                "fields": fields,
+                "filters": _name_filter(filters),
+                "limit_page_length": 1,
+                "debug": debug,
+                "parent": parent,
+            },
+            strict=False,
+        )
         add_debug_messages(ctx, result.debug_messages)
         if not result.rows:
             return {}
@@ -148,13 +178,15 @@ async def get_single_value(ctx: Context, doctype: str, field: str) -> Any:
 
 
 @whitelist
-async def has_permission(ctx: Context, doctype: str, docname: str,
-                         perm_type: str = "read") -> dict[str, bool]:
+async def has_permission(
+    ctx: Context, doctype: str, docname: str, perm_type: str = "read"
+) -> dict[str, bool]:
     """P1-P4 for one document: the DocType rights, owner-only rows and the controller's check."""
     right = perm_type.strip().lower()
     if right not in RIGHTS:
         raise errors.DataError(
-            f"Invalid perm_type: {perm_type}; expected one of {', '.join(RIGHTS)}")
+            f"Invalid perm_type: {perm_type}; expected one of {', '.join(RIGHTS)}"
+        )
     doc = await Document.load(ctx, doctype, docname, right=None)
     try:
         await doc.check_permission(cast(Right, right))

@@ -37,8 +37,13 @@ def _doctype_of(doc: Mapping[str, Any], arg: str = "doc") -> str:
 async def _parent_of_row(ctx: Context, doctype: str, name: Any) -> tuple[Document, Document]:
     """A child row and its parent loaded for writing: rows change through the parent (P7)."""
     row = await Document.load(ctx, doctype, name, right=None)
-    parent = await Document.load(ctx, str(row.values.get("parenttype")),
-                                 row.values.get("parent"), for_update=True, right="write")
+    parent = await Document.load(
+        ctx,
+        str(row.values.get("parenttype")),
+        row.values.get("parent"),
+        for_update=True,
+        right="write",
+    )
     for candidate in parent.rows(str(row.values.get("parentfield"))):
         if str(candidate.name) == str(name):
             return parent, candidate
@@ -56,8 +61,9 @@ def _field_values(fieldname: str | dict[str, Any], value: Any) -> dict[str, Any]
 
 
 @whitelist(methods=WRITE)
-async def set_value(ctx: Context, doctype: str, name: str, fieldname: str | dict[str, Any],
-                    value: Any = None) -> dict[str, Any]:
+async def set_value(
+    ctx: Context, doctype: str, name: str, fieldname: str | dict[str, Any], value: Any = None
+) -> dict[str, Any]:
     """Set fields and save; on a child row the parent is saved and returned (M10)."""
     values = _field_values(fieldname, value)
     if any(key in STANDARD for key in values):
@@ -80,8 +86,9 @@ async def _insert(ctx: Context, data: Mapping[str, Any], arg: str) -> Document:
     doctype = _doctype_of(data, arg)
     if ctx.registry[doctype].istable and data.get("parenttype"):
         # M10: a child row with its parent's coordinates is appended to that parent.
-        parent = await Document.load(ctx, str(data["parenttype"]), data.get("parent"),
-                                     for_update=True, right="write")
+        parent = await Document.load(
+            ctx, str(data["parenttype"]), data.get("parent"), for_update=True, right="write"
+        )
         parent.append(str(data.get("parentfield") or ""), data)
         return await parent.save()
     doc = Document.new(ctx, doctype, data)
@@ -98,8 +105,7 @@ async def insert(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
 async def insert_many(ctx: Context, docs: list[Any]) -> list[Any]:
     """Insert up to 200 documents in one transaction; their names in order."""
     if len(docs) > MAX_INSERT_MANY:
-        raise errors.ValidationError(
-            f"Only {MAX_INSERT_MANY} inserts allowed in one request")
+        raise errors.ValidationError(f"Only {MAX_INSERT_MANY} inserts allowed in one request")
     return [(await _insert(ctx, data, "docs")).name for data in docs]
 
 
@@ -113,8 +119,9 @@ def _name_of(doc: Mapping[str, Any]) -> Any:
 @whitelist(methods=WRITE)
 async def save(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     """Replace the whole document (absent fields are cleared, M10); `modified` is a lock (D18)."""
-    loaded = await Document.load(ctx, _doctype_of(doc), _name_of(doc), for_update=True,
-                                 right="write")
+    loaded = await Document.load(
+        ctx, _doctype_of(doc), _name_of(doc), for_update=True, right="write"
+    )
     loaded.update(doc, replace=True)
     return (await loaded.save()).as_dict(include_nulls=True)
 
@@ -152,8 +159,9 @@ async def delete(ctx: Context, doctype: str, name: str) -> None:
 
 
 @whitelist(methods=WRITE)
-async def rename_doc(ctx: Context, doctype: str, old_name: str, new_name: str,
-                     merge: bool = False) -> Any:
+async def rename_doc(
+    ctx: Context, doctype: str, old_name: str, new_name: str, merge: bool = False
+) -> Any:
     """Rename (`allow_rename` DocTypes, `write` needed), repointing every link; the new name."""
     doc = await Document.load(ctx, doctype, old_name, for_update=True, right="write")
     return await doc.rename(new_name, merge=merge)

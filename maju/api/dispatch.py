@@ -50,8 +50,7 @@ def target_for(name: str, fn: Callable[..., Any]) -> Target:
     spec = whitelist_spec(fn)
     if spec is None or not inspect.isfunction(fn):
         raise not_whitelisted(name)
-    return Target(fn=fn, spec=spec, plan=plan_for(fn),
-                  is_async=inspect.iscoroutinefunction(fn))
+    return Target(fn=fn, spec=spec, plan=plan_for(fn), is_async=inspect.iscoroutinefunction(fn))
 
 
 class MethodIndex:

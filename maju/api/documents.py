@@ -115,8 +115,9 @@ async def document_item(ctx: Context, params: dict[str, Any]) -> Response:
     raise errors.ValidationError("A POST to a document needs a run_method parameter")
 
 
-async def run_document_method(ctx: Context, doctype: str, name: str, method: str,
-                              params: dict[str, Any]) -> Response:
+async def run_document_method(
+    ctx: Context, doctype: str, name: str, method: str, params: dict[str, Any]
+) -> Response:
     """D23: GET needs `read` and runs read-only; POST needs `write` and commits."""
     assert ctx.request is not None
     verb = "GET" if ctx.request.method == "HEAD" else ctx.request.method
@@ -140,8 +141,9 @@ def whitelisted_method(doc: Document, method: str, verb: str) -> Any:  # Any: a 
     return getattr(doc, method)
 
 
-async def call_method(doc: Document, method: str, verb: str,
-                      params: dict[str, Any]) -> Any:  # Any: whatever the method returns
+async def call_method(
+    doc: Document, method: str, verb: str, params: dict[str, Any]
+) -> Any:  # Any: whatever the method returns
     """D23: arguments from `params` bound and coerced as M6/M7 say; sync methods run inline
     (they hold the request's connection, which lives in this task)."""
     bound = whitelisted_method(doc, method, verb)

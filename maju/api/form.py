@@ -15,8 +15,9 @@ DROPPED = frozenset({"_"})
 
 def is_json_type(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith(("application/", "*/"))
-                                           and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith(("application/", "*/")) and media.endswith("+json")
+    )
 
 
 def _first_values(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -44,8 +44,14 @@ class BodyLimitMiddleware:
     `limit_for(path)` lets uploads (F8) use their own, larger limit.
     """
 
-    def __init__(self, app: ASGIApp, max_body_size: int, developer_mode: bool = False,
-                 upload_paths: frozenset[str] = frozenset(), upload_limit: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_size: int,
+        developer_mode: bool = False,
+        upload_paths: frozenset[str] = frozenset(),
+        upload_limit: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_size = max_body_size
         self.developer_mode = developer_mode
@@ -100,8 +106,9 @@ class BodyLimitMiddleware:
             return file_too_large(self.upload_limit)
         return _too_large(self.max_body_size)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send,
-                      error: errors.PayloadTooLargeError) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, error: errors.PayloadTooLargeError
+    ) -> None:
         response = error_response(error, developer_mode=self.developer_mode)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
@@ -109,4 +116,5 @@ class BodyLimitMiddleware:
 
 def _too_large(limit: int) -> errors.PayloadTooLargeError:
     return errors.PayloadTooLargeError(
-        f"Request body exceeds the maximum allowed size of {limit} bytes")
+        f"Request body exceeds the maximum allowed size of {limit} bytes"
+    )

@@ -19,8 +19,11 @@ log = logging.getLogger(__name__)
 
 def _default(value: Any) -> Any:  # Any: orjson's fallback hook
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 \
+        return (
+            int(value)
+            if value == value.to_integral_value() and abs(value) < 2**53
             else float(value)
+        )
     if isinstance(value, dt.datetime):
         return value.strftime(DATETIME_FORMAT)
     if isinstance(value, dt.date):
@@ -37,15 +40,17 @@ def _default(value: Any) -> Any:  # Any: orjson's fallback hook
 def dumps(value: Any) -> bytes:
     # orjson renders datetimes as ISO with a T; D7 wants a space and six digits, so those go
     # through _default (OPT_PASSTHROUGH_DATETIME).
-    return orjson.dumps(value, default=_default,
-                        option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(
+        value, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+    )
 
 
 class JSONResponse(Response):
     media_type = "application/json"
 
-    def __init__(self, content: Any, status_code: int = 200,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(dumps(content), status_code=status_code, headers=headers)
 
 

@@ -33,8 +33,11 @@ def api_routes() -> list[BaseRoute]:
         routes += [
             Route(f"{prefix}/resource/{{doctype}}", create, methods=["POST"]),
             Route(f"{prefix}/resource/{{doctype}}/", create, methods=["POST"]),
-            Route(f"{prefix}/resource/{{doctype}}/{{first}}{{rest:path}}", item,
-                  methods=["GET", "PUT", "DELETE", "POST"]),
+            Route(
+                f"{prefix}/resource/{{doctype}}/{{first}}{{rest:path}}",
+                item,
+                methods=["GET", "PUT", "DELETE", "POST"],
+            ),
         ]
         # M1: anything after the method name, a trailing slash included, is ignored.
         routes += [

@@ -32,8 +32,10 @@ def _verbs(methods: str | Iterable[str] | None) -> frozenset[str]:
     unknown = verbs - KNOWN_VERBS
     if not verbs or unknown:
         # A typo here would silently lock the function out; fail when the module is imported.
-        raise ValueError(f"whitelist(methods=...) takes HTTP verbs from {sorted(KNOWN_VERBS)}, "
-                         f"got {sorted(unknown) or 'nothing'}")
+        raise ValueError(
+            f"whitelist(methods=...) takes HTTP verbs from {sorted(KNOWN_VERBS)}, "
+            f"got {sorted(unknown) or 'nothing'}"
+        )
     return verbs
 
 
@@ -42,13 +44,22 @@ def whitelist(fn: F, /) -> F: ...
 
 
 @overload
-def whitelist(*, methods: str | Iterable[str] | None = None, allow_guest: bool = False,
-              rate_limit: tuple[int, int] | None = None) -> Callable[[F], F]: ...
+def whitelist(
+    *,
+    methods: str | Iterable[str] | None = None,
+    allow_guest: bool = False,
+    rate_limit: tuple[int, int] | None = None,
+) -> Callable[[F], F]: ...
 
 
-def whitelist(fn: F | None = None, /, *, methods: str | Iterable[str] | None = None,
-              allow_guest: bool = False,
-              rate_limit: tuple[int, int] | None = None) -> F | Callable[[F], F]:
+def whitelist(
+    fn: F | None = None,
+    /,
+    *,
+    methods: str | Iterable[str] | None = None,
+    allow_guest: bool = False,
+    rate_limit: tuple[int, int] | None = None,
+) -> F | Callable[[F], F]:
     """Allow REST clients to call a function as `/api/method/<module path>.<function>`.
 
     Works bare (`@whitelist`) or with arguments, on async functions and on sync ones (which run

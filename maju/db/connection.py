@@ -48,11 +48,15 @@ class Connection:
         self.read_only = read_only
         self._savepoints = count()
 
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         columns, rows = await self.fetch_rows(sql, params)
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
-    async def fetch_one(self, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    async def fetch_one(
+        self, sql: str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
@@ -100,13 +104,15 @@ class Connection:
         await self.execute(f"RELEASE SAVEPOINT {name}")
 
 
-class _translate_errors:  # noqa: N801 - used as a `with` block
+class _translate_errors:
     """Driver exceptions that carry meaning become maju's; the rest pass through."""
 
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
         if exc is None:
             return
         if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):

@@ -189,8 +189,11 @@ class PostgresDialect(_BaseDialect):
 
     def as_text(self, sql: str, kind: StorageKind) -> str:
         # SQLite stores these as the same text (D7), so LIKE patterns match alike.
-        formats = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH24:MI:SS.US",
-                   "time": "HH24:MI:SS.US"}
+        formats = {
+            "date": "YYYY-MM-DD",
+            "datetime": "YYYY-MM-DD HH24:MI:SS.US",
+            "time": "HH24:MI:SS.US",
+        }
         if kind in formats:
             return f"to_char({sql}, '{formats[kind]}')"
         return f"CAST({sql} AS TEXT)" if kind in ("int", "bigint") else sql

@@ -13,12 +13,13 @@ from maju.doctype.registry import Registry
 async def existing_columns(conn: Connection, table: str) -> set[str] | None:
     """The table's column names, or None when it does not exist."""
     if conn.dialect.name == "sqlite":
-        rows = await conn.fetch_all(
-            "SELECT name FROM pragma_table_info(:table)", {"table": table})
+        rows = await conn.fetch_all("SELECT name FROM pragma_table_info(:table)", {"table": table})
     else:
         rows = await conn.fetch_all(
             "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = :table", {"table": table})
+            "WHERE table_schema = current_schema() AND table_name = :table",
+            {"table": table},
+        )
     return {r["name"] for r in rows} or None
 
 
@@ -28,7 +29,9 @@ async def existing_indexes(conn: Connection, table: str) -> set[str]:
     else:
         rows = await conn.fetch_all(
             "SELECT indexname AS name FROM pg_indexes "
-            "WHERE schemaname = current_schema() AND tablename = :table", {"table": table})
+            "WHERE schemaname = current_schema() AND tablename = :table",
+            {"table": table},
+        )
     return {r["name"] for r in rows}
 
 

@@ -53,8 +53,10 @@ class TableSpec:
     def index_sql(self, index: IndexSpec, dialect: Dialect) -> str:
         unique = "UNIQUE " if index.unique else ""
         cols = ", ".join(dialect.quote(c) for c in index.columns)
-        return (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
-                f"ON {dialect.quote(self.name)} ({cols})")
+        return (
+            f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
+            f"ON {dialect.quote(self.name)} ({cols})"
+        )
 
 
 def _index_name(table: str, columns: tuple[str, ...], unique: bool = False) -> str:
@@ -67,7 +69,8 @@ def doctype_table(meta: DocTypeMeta) -> TableSpec:
     """The table of a DocType: D1's standard columns, then one column per data field."""
     auto = meta.autoname == "autoincrement"
     columns: list[ColumnSpec] = [
-        ColumnSpec("name", "bigint", autoincrement=True) if auto
+        ColumnSpec("name", "bigint", autoincrement=True)
+        if auto
         else ColumnSpec("name", "varchar", length=140, primary_key=True),
         ColumnSpec("owner", "varchar", 140),
         ColumnSpec("creation", "datetime"),
@@ -77,11 +80,20 @@ def doctype_table(meta: DocTypeMeta) -> TableSpec:
         ColumnSpec("idx", "int", not_null_zero=True),
     ]
     if meta.istable:
-        columns += [ColumnSpec("parent", "varchar", 140), ColumnSpec("parentfield", "varchar", 140),
-                    ColumnSpec("parenttype", "varchar", 140)]
+        columns += [
+            ColumnSpec("parent", "varchar", 140),
+            ColumnSpec("parentfield", "varchar", 140),
+            ColumnSpec("parenttype", "varchar", 140),
+        ]
     for f in meta.data_fields:
-        columns.append(ColumnSpec(f.fieldname, storage_kind(f), max(f.length, 1),
-                                  not_null_zero=f.fieldtype in NUMERIC_TYPES))
+        columns.append(
+            ColumnSpec(
+                f.fieldname,
+                storage_kind(f),
+                max(f.length, 1),
+                not_null_zero=f.fieldtype in NUMERIC_TYPES,
+            )
+        )
     table = meta.table_name
     wanted: list[tuple[tuple[str, ...], bool]] = [(("modified",), False), (("creation",), False)]
     if meta.sort_field not in ("modified", "creation", "name"):
@@ -94,6 +106,8 @@ def doctype_table(meta: DocTypeMeta) -> TableSpec:
         if f.search_index:
             # Serves "filter on this field, default sort" from the index alone.
             wanted.append(((f.fieldname, meta.sort_field), False))
-    indexes = tuple(IndexSpec(_index_name(table, cols, unique), cols, unique)
-                    for cols, unique in dict.fromkeys(wanted))
+    indexes = tuple(
+        IndexSpec(_index_name(table, cols, unique), cols, unique)
+        for cols, unique in dict.fromkeys(wanted)
+    )
     return TableSpec(table, tuple(columns), indexes)

@@ -22,8 +22,19 @@ if TYPE_CHECKING:
 
 # D12: the server sets these; a client's values are dropped without an error. `doctype` (D10)
 # and `flags` (D15) are request plumbing.
-IGNORED = frozenset({"doctype", "flags", "owner", "creation", "modified_by", "idx",
-                     "parent", "parentfield", "parenttype"})
+IGNORED = frozenset(
+    {
+        "doctype",
+        "flags",
+        "owner",
+        "creation",
+        "modified_by",
+        "idx",
+        "parent",
+        "parentfield",
+        "parenttype",
+    }
+)
 DOCSTATUS_FIELD = FieldMeta("docstatus", "Int", "Docstatus")
 
 
@@ -101,8 +112,9 @@ def _may_write(field: FieldMeta, writable: tuple[frozenset[str], frozenset[int]]
     return field.permlevel in levels if field.is_table else field.fieldname in fieldnames
 
 
-def _clear_unsent(doc: Document, sent: set[str],
-                  writable: tuple[frozenset[str], frozenset[int]] | None) -> None:
+def _clear_unsent(
+    doc: Document, sent: set[str], writable: tuple[frozenset[str], frozenset[int]] | None
+) -> None:
     for f in doc.meta.fields:
         if f.fieldname in sent or f.is_layout or not _may_write(f, writable):
             continue
@@ -121,7 +133,8 @@ def _name(doc: Document, key: str, value: Any) -> None:
     if key == "name" and value is not None and str(value).strip() != str(doc.name):
         raise errors.ValidationError(
             f"Cannot rename {doc.meta.name} {doc.name} to {value} by an update; "
-            "use frappe.client.rename_doc")
+            "use frappe.client.rename_doc"
+        )
 
 
 def set_value(doc: Document, field: FieldMeta, value: Any) -> None:
@@ -153,7 +166,8 @@ def set_table(doc: Document, field: FieldMeta, rows: Any) -> None:
             apply_row(row, raw)
         else:
             raise errors.ValidationError(
-                f"Row {position} of {field.label} must be an object, got {_kind(raw)}")
+                f"Row {position} of {field.label} must be an object, got {_kind(raw)}"
+            )
         result.append(row)
     doc.set_rows(field.fieldname, result)
 
@@ -170,17 +184,31 @@ def apply_row(row: Document, data: Mapping[str, Any]) -> None:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
-def stamp_row(row: Document, parent: Document, fieldname: str, idx: int,
-              stamp: dt.datetime) -> None:
+def stamp_row(
+    row: Document, parent: Document, fieldname: str, idx: int, stamp: dt.datetime
+) -> None:
     """D11: a child row's standard and link fields, set by the server."""
     values = row.values
-    values.update({"parent": str(parent.values["name"]), "parentfield": fieldname,
-                   "parenttype": parent.meta.name, "idx": idx,
-                   "docstatus": parent.values["docstatus"], "modified": stamp,
-                   "modified_by": parent.ctx.user})
+    values.update(
+        {
+            "parent": str(parent.values["name"]),
+            "parentfield": fieldname,
+            "parenttype": parent.meta.name,
+            "idx": idx,
+            "docstatus": parent.values["docstatus"],
+            "modified": stamp,
+            "modified_by": parent.ctx.user,
+        }
+    )
     if not values.get("creation"):
         values.update({"creation": stamp, "owner": parent.values.get("owner") or parent.ctx.user})

@@ -30,10 +30,26 @@ if TYPE_CHECKING:
     from maju.doctype.document import Document
     from maju.doctype.meta import DocTypeMeta
 
-Hook = Literal["before_insert", "validate", "after_insert", "on_update", "on_submit",
-               "on_cancel", "on_update_after_submit", "on_trash"]
-HOOKS: tuple[Hook, ...] = ("before_insert", "validate", "after_insert", "on_update", "on_submit",
-                           "on_cancel", "on_update_after_submit", "on_trash")
+Hook = Literal[
+    "before_insert",
+    "validate",
+    "after_insert",
+    "on_update",
+    "on_submit",
+    "on_cancel",
+    "on_update_after_submit",
+    "on_trash",
+]
+HOOKS: tuple[Hook, ...] = (
+    "before_insert",
+    "validate",
+    "after_insert",
+    "on_update",
+    "on_submit",
+    "on_cancel",
+    "on_update_after_submit",
+    "on_trash",
+)
 
 
 def class_name(meta: DocTypeMeta) -> str:

@@ -52,11 +52,18 @@ from maju.doctype.meta import DocTypeMeta, FieldMeta, Right
 from maju.doctype.serialise import document_dict
 from maju.doctype.validation import Action, comparable, name_key
 
-_RIGHT_FOR: dict[Action, Right] = {"save": "write", "update_after_submit": "write",
-                                   "submit": "submit", "cancel": "cancel"}
+_RIGHT_FOR: dict[Action, Right] = {
+    "save": "write",
+    "update_after_submit": "write",
+    "submit": "submit",
+    "cancel": "cancel",
+}
 _AFTER: dict[Action, tuple[Hook, ...]] = {
-    "save": ("on_update",), "submit": ("on_update", "on_submit"), "cancel": ("on_cancel",),
-    "update_after_submit": ("on_update_after_submit",)}
+    "save": ("on_update",),
+    "submit": ("on_update", "on_submit"),
+    "cancel": ("on_cancel",),
+    "update_after_submit": ("on_update_after_submit",),
+}
 
 
 class Document:
@@ -72,8 +79,15 @@ class Document:
         ignore_permissions: skip P checks in insert/save/submit/cancel/delete (server code).
     """
 
-    def __init__(self, ctx: Context, meta: DocTypeMeta, row: Mapping[str, Any] | None = None,
-                 *, is_new: bool = True, parent: Document | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        meta: DocTypeMeta,
+        row: Mapping[str, Any] | None = None,
+        *,
+        is_new: bool = True,
+        parent: Document | None = None,
+    ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "ctx", ctx)
         setattr_(self, "meta", meta)
@@ -104,8 +118,15 @@ class Document:
     # ---- construction ------------------------------------------------------------------
 
     @classmethod
-    async def load(cls, ctx: Context, doctype: str, name: Any, *, for_update: bool = False,
-                   right: Right | None = "read") -> Document:
+    async def load(
+        cls,
+        ctx: Context,
+        doctype: str,
+        name: Any,
+        *,
+        for_update: bool = False,
+        right: Right | None = "read",
+    ) -> Document:
         """Load a saved document with its child rows.
 
         Args:
@@ -127,16 +148,23 @@ class Document:
         doc = controller_class(meta, Document)(ctx, meta, row, is_new=False)
         for f, child in ctx.registry.child_tables(meta):
             rows = await storage.load_children(ctx.db, child, row["name"], meta.name, f.fieldname)
-            doc._tables[f.fieldname] = [Document(ctx, child, r, is_new=False, parent=doc)
-                                        for r in rows]
+            doc._tables[f.fieldname] = [
+                Document(ctx, child, r, is_new=False, parent=doc) for r in rows
+            ]
         doc._remember()
         if right is not None:
             await doc.check_permission(right)
         return doc
 
     @classmethod
-    def new(cls, ctx: Context, doctype: str, data: Mapping[str, Any] | None = None, *,
-            ignore_permissions: bool = False) -> Document:
+    def new(
+        cls,
+        ctx: Context,
+        doctype: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        ignore_permissions: bool = False,
+    ) -> Document:
         """A new, unsaved document with D5 defaults and `data` applied (D12 rules).
 
         Checks in D13's order: the DocType exists (404), `create` (403), then coercion (417).
@@ -225,14 +253,17 @@ class Document:
         field = self.meta.get_field(fieldname)
         assert field is not None
         child = self.ctx.registry[field.options or ""]
-        return [(row.values.get("name"),
-                 *(comparable(f, row.values.get(f.fieldname)) for f in child.data_fields))
-                for row in self.rows(fieldname)]
+        return [
+            (
+                row.values.get("name"),
+                *(comparable(f, row.values.get(f.fieldname)) for f in child.data_fields),
+            )
+            for row in self.rows(fieldname)
+        ]
 
     def _remember(self) -> None:
         object.__setattr__(self, "_original", dict(self.values))
-        object.__setattr__(self, "_snapshots",
-                           {f: self._snapshot(f) for f in self._tables})
+        object.__setattr__(self, "_snapshots", {f: self._snapshot(f) for f in self._tables})
         self.is_new = False
         self.lock_modified = None
         self.target_docstatus = None
@@ -270,7 +301,8 @@ class Document:
                 allowed = await allowed
             if not allowed:
                 raise errors.PermissionError(
-                    permissions.denial_message(self.meta, right, {"name": self.name}))
+                    permissions.denial_message(self.meta, right, {"name": self.name})
+                )
 
     def has_permission(self, right: Right) -> Any:  # Any: bool or an awaitable of one
         """P4's per-document check: override in a controller (sync or async) to refuse."""
@@ -310,8 +342,16 @@ class Document:
         stamp = now(self.ctx.config.site.time_zone)
         await run_hook(self, "before_insert")
         await naming.set_new_name(self, self.requested_name, stamp)
-        self.values.update({"owner": self.ctx.user, "creation": stamp, "modified": stamp,
-                            "modified_by": self.ctx.user, "docstatus": 0, "idx": 0})
+        self.values.update(
+            {
+                "owner": self.ctx.user,
+                "creation": stamp,
+                "modified": stamp,
+                "modified_by": self.ctx.user,
+                "docstatus": 0,
+                "idx": 0,
+            }
+        )
         persist.stamp_children(self, stamp, only_changed=False)
         await run_hook(self, "validate")
         await validation.validate(self)
@@ -348,8 +388,7 @@ class Document:
         stamp = now(self.ctx.config.site.time_zone)
         self.values.update({"modified": stamp, "modified_by": self.ctx.user, "docstatus": new})
         await persist.write_row(self, insert=False)
-        await persist.write_tables(self, stamp, only_changed=True,
-                                     docstatus_changed=new != old)
+        await persist.write_tables(self, stamp, only_changed=True, docstatus_changed=new != old)
         self._remember()
         for hook in _AFTER[action]:
             await run_hook(self, hook)
@@ -373,15 +412,17 @@ class Document:
             await self.check_permission("delete")
         if int(self._original.get("docstatus") or 0) == 1:
             raise errors.ValidationError(
-                "Submitted Record cannot be deleted. You must Cancel it first.")
+                "Submitted Record cannot be deleted. You must Cancel it first."
+            )
         await run_hook(self, "on_trash")
         await references.check_not_linked(self)
         for f, child in self.ctx.registry.child_tables(meta):
             await storage.delete_children(self.ctx.db, child, self.name, meta.name, f.fieldname)
         await storage.delete_row(self.ctx.db, meta, self.name)
 
-    async def rename(self, new_name: Any, *, merge: bool = False,
-                     ignore_permissions: bool | None = None) -> Any:
+    async def rename(
+        self, new_name: Any, *, merge: bool = False, ignore_permissions: bool | None = None
+    ) -> Any:
         """Rename and repoint every reference (M10's rename_doc); returns the new name."""
         if merge:
             raise errors.ValidationError("Merging documents is not supported")
@@ -404,11 +445,15 @@ class Document:
 def _check_top_level(meta: DocTypeMeta, verb: str) -> None:
     """D22 and P7: Single DocTypes are not served yet; child rows change through the parent."""
     if meta.issingle:
-        raise _single_not_served(meta) if verb == "changed" else errors.ValidationError(
-            f"Single DocType {meta.name} cannot be {verb}")
+        raise (
+            _single_not_served(meta)
+            if verb == "changed"
+            else errors.ValidationError(f"Single DocType {meta.name} cannot be {verb}")
+        )
     if meta.istable:
         raise errors.ValidationError(
-            f"{meta.name} is a child table: its rows are {verb} through their parent document")
+            f"{meta.name} is a child table: its rows are {verb} through their parent document"
+        )
 
 
 def _single_not_served(meta: DocTypeMeta) -> errors.ValidationError:

@@ -16,18 +16,43 @@ from maju.db.dialect import StorageKind
 if TYPE_CHECKING:
     from maju.doctype.meta import FieldMeta
 
-TEXT_TYPES = frozenset({"Small Text", "Text", "Long Text", "Text Editor", "Code", "Markdown Editor",
-                        "HTML Editor", "Signature", "Geolocation"})
-SHORT_TEXT_TYPES = frozenset({"Data", "Select", "Link", "Dynamic Link", "Read Only", "Color",
-                              "Phone", "Autocomplete", "Icon", "Barcode"})
+TEXT_TYPES = frozenset(
+    {
+        "Small Text",
+        "Text",
+        "Long Text",
+        "Text Editor",
+        "Code",
+        "Markdown Editor",
+        "HTML Editor",
+        "Signature",
+        "Geolocation",
+    }
+)
+SHORT_TEXT_TYPES = frozenset(
+    {
+        "Data",
+        "Select",
+        "Link",
+        "Dynamic Link",
+        "Read Only",
+        "Color",
+        "Phone",
+        "Autocomplete",
+        "Icon",
+        "Barcode",
+    }
+)
 INT_TYPES = frozenset({"Int", "Check"})
 DECIMAL_TYPES = frozenset({"Float", "Currency", "Percent", "Rating", "Duration"})
 NUMERIC_TYPES = INT_TYPES | DECIMAL_TYPES
 TABLE_TYPES = frozenset({"Table", "Table MultiSelect"})
-LAYOUT_TYPES = frozenset({"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading",
-                          "Fold", "Image"})
-OTHER_VALUE_TYPES = frozenset({"Date", "Datetime", "Time", "JSON", "Password", "Attach",
-                               "Attach Image"})
+LAYOUT_TYPES = frozenset(
+    {"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading", "Fold", "Image"}
+)
+OTHER_VALUE_TYPES = frozenset(
+    {"Date", "Datetime", "Time", "JSON", "Password", "Attach", "Attach Image"}
+)
 VALUE_TYPES = TEXT_TYPES | SHORT_TEXT_TYPES | NUMERIC_TYPES | OTHER_VALUE_TYPES
 ALL_TYPES = VALUE_TYPES | TABLE_TYPES | LAYOUT_TYPES
 
@@ -47,8 +72,21 @@ def has_column(fieldtype: str) -> bool:
 def storage_kind(field: FieldMeta) -> StorageKind:
     """The column kind a field is stored as; each dialect maps it to a SQL type."""
     t = field.fieldtype
-    if t in ("Data", "Link", "Dynamic Link", "Select", "Read Only", "Color", "Phone",
-             "Autocomplete", "Icon") and field.length <= 255:
+    if (
+        t
+        in (
+            "Data",
+            "Link",
+            "Dynamic Link",
+            "Select",
+            "Read Only",
+            "Color",
+            "Phone",
+            "Autocomplete",
+            "Icon",
+        )
+        and field.length <= 255
+    ):
         return "varchar"
     if t in INT_TYPES:
         return "int"
@@ -201,8 +239,9 @@ def parse_time(field: FieldMeta, value: Any) -> dt.time:
         raise _invalid(field, value)
     hours, minutes, seconds, fraction = match.groups()
     try:
-        return dt.time(int(hours), int(minutes), int(seconds or 0),
-                       int((fraction or "0").ljust(6, "0")))
+        return dt.time(
+            int(hours), int(minutes), int(seconds or 0), int((fraction or "0").ljust(6, "0"))
+        )
     except ValueError as exc:
         raise _invalid(field, value) from exc
 

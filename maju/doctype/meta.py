@@ -10,13 +10,26 @@ from maju.doctype.fields import LAYOUT_TYPES, TABLE_TYPES, has_column
 
 # D1: every document's own columns, in output order.
 STANDARD_FIELDS: tuple[str, ...] = (
-    "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
+    "name",
+    "owner",
+    "creation",
+    "modified",
+    "modified_by",
+    "docstatus",
+    "idx",
 )
 CHILD_FIELDS: tuple[str, ...] = ("parent", "parentfield", "parenttype")
 STANDARD_FIELDTYPES: dict[str, str] = {
-    "name": "Data", "owner": "Link", "creation": "Datetime", "modified": "Datetime",
-    "modified_by": "Link", "docstatus": "Int", "idx": "Int",
-    "parent": "Data", "parentfield": "Data", "parenttype": "Data",
+    "name": "Data",
+    "owner": "Link",
+    "creation": "Datetime",
+    "modified": "Datetime",
+    "modified_by": "Link",
+    "docstatus": "Int",
+    "idx": "Int",
+    "parent": "Data",
+    "parentfield": "Data",
+    "parenttype": "Data",
 }
 RIGHTS = ("read", "write", "create", "delete", "submit", "cancel")
 Right = Literal["read", "write", "create", "delete", "submit", "cancel"]
@@ -174,14 +187,27 @@ def _autoname(value: Any) -> str:
     return autoname.lower() if autoname.lower() in _AUTONAME_KEYWORDS else autoname
 
 
-KNOWN_KEYS = frozenset({
-    "name", "module", "fields", "autoname", "is_submittable", "istable", "issingle",
-    "sort_field", "sort_order", "permissions", "allow_rename", "title_field",
-})
+KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "module",
+        "fields",
+        "autoname",
+        "is_submittable",
+        "istable",
+        "issingle",
+        "sort_field",
+        "sort_order",
+        "permissions",
+        "allow_rename",
+        "title_field",
+    }
+)
 
 
-def parse_doctype(raw: dict[str, Any], *, app: str = "", source: str = "",
-                  controller: str | None = None) -> DocTypeMeta:
+def parse_doctype(
+    raw: dict[str, Any], *, app: str = "", source: str = "", controller: str | None = None
+) -> DocTypeMeta:
     """Build a DocTypeMeta from a Frappe DocType JSON object; unknown Frappe keys are kept aside."""
     sort_order = str(raw.get("sort_order") or "DESC").upper()
     return DocTypeMeta(

@@ -52,11 +52,11 @@ async def set_new_name(doc: Document, requested: Any, created: dt.datetime) -> N
             raise errors.ValidationError("Please set the document name")
         name = text
     elif autoname.startswith("field:"):
-        name = _from_field(doc, autoname[len("field:"):].strip())
+        name = _from_field(doc, autoname[len("field:") :].strip())
     elif autoname.startswith("naming_series:"):
         name = await from_series(doc.ctx.db, doc, _naming_series(doc), created)
     elif autoname.startswith("format:"):
-        name = await from_format(doc.ctx.db, doc, autoname[len("format:"):], created)
+        name = await from_format(doc.ctx.db, doc, autoname[len("format:") :], created)
     elif "#" in autoname:
         name = await from_series(doc.ctx.db, doc, autoname, created)
     else:
@@ -102,7 +102,9 @@ async def next_counter(conn: Connection, prefix: str) -> int:
     value = await conn.fetch_value(
         f"INSERT INTO {table} ({q('name')}, {current}) VALUES (:prefix, 1) "
         f"ON CONFLICT ({q('name')}) DO UPDATE SET {current} = {table}.{current} + 1 "
-        f"RETURNING {current}", {"prefix": prefix})
+        f"RETURNING {current}",
+        {"prefix": prefix},
+    )
     return int(value)
 
 
@@ -115,8 +117,7 @@ def _part(doc: Document, part: str, created: dt.datetime) -> str:
     return part
 
 
-async def from_series(conn: Connection, doc: Document, pattern: str,
-                      created: dt.datetime) -> str:
+async def from_series(conn: Connection, doc: Document, pattern: str, created: dt.datetime) -> str:
     """`PREFIX-.YYYY.-.####`: dot-separated parts; the first `#` run is the counter, keyed by
     everything before it (so each year gets its own sequence)."""
     name = ""
@@ -134,15 +135,14 @@ async def from_series(conn: Connection, doc: Document, pattern: str,
     return name
 
 
-async def from_format(conn: Connection, doc: Document, template: str,
-                      created: dt.datetime) -> str:
+async def from_format(conn: Connection, doc: Document, template: str, created: dt.datetime) -> str:
     """`format:TD-{YYYY}-{####}`: `{fieldname}`, date parts and one counter keyed by the text
     before it (the DocType's name when nothing comes before)."""
     name = ""
     position = 0
     counted = False
     for match in _BRACED.finditer(template):
-        name += template[position:match.start()]
+        name += template[position : match.start()]
         position = match.end()
         param = match.group(1).strip()
         if param and set(param) == {"#"}:
@@ -166,8 +166,8 @@ def check_name(meta: DocTypeMeta, name: str) -> str:
         raise errors.NameError(f"Name of {meta.name} cannot be {name}")
     if len(name) > NAME_LENGTH:
         raise errors.NameError(
-            f"Name is too long for {meta.name}: {len(name)} characters, the limit is "
-            f"{NAME_LENGTH}")
+            f"Name is too long for {meta.name}: {len(name)} characters, the limit is {NAME_LENGTH}"
+        )
     return name
 
 

@@ -40,8 +40,11 @@ async def write_row(doc: Document, *, insert: bool) -> None:
             doc.values["name"] = await storage.insert_row(conn, meta, values)
         else:
             original = doc.original_values
-            changed = {k: v for k, v in doc.values.items()
-                       if k in STANDARD_FIELDS or not _same(meta, k, v, original)}
+            changed = {
+                k: v
+                for k, v in doc.values.items()
+                if k in STANDARD_FIELDS or not _same(meta, k, v, original)
+            }
             await storage.update_row(conn, meta, doc.name, changed)
     except UniqueViolation as exc:
         raise unique_error(meta, exc, doc.name) from exc
@@ -52,8 +55,9 @@ def _same(meta: DocTypeMeta, key: str, value: Any, original: dict[str, Any]) -> 
     return field is not None and validation.same_value(field, value, original.get(key))
 
 
-async def write_tables(doc: Document, stamp: dt.datetime, *, only_changed: bool,
-                       docstatus_changed: bool = False) -> None:
+async def write_tables(
+    doc: Document, stamp: dt.datetime, *, only_changed: bool, docstatus_changed: bool = False
+) -> None:
     """D16 on save (`only_changed`), every row on insert; child docstatus follows the parent."""
     conn, meta = doc.ctx.db, doc.meta
     docstatus = doc.values["docstatus"]
@@ -62,8 +66,9 @@ async def write_tables(doc: Document, stamp: dt.datetime, *, only_changed: bool,
         rows = doc.rows(f.fieldname)
         if only_changed and not doc.table_changed(f.fieldname):
             if docstatus_changed:
-                await storage.update_children(conn, child, doc.name, meta.name,
-                                              {"docstatus": docstatus})
+                await storage.update_children(
+                    conn, child, doc.name, meta.name, {"docstatus": docstatus}
+                )
                 for row in rows:
                     row.values["docstatus"] = docstatus
             continue

@@ -23,10 +23,13 @@ def _references(doc: Document) -> list[tuple[DocTypeMeta, FieldMeta, str | None]
     """(DocType, field, Dynamic Link type column or None) for every field that may name `doc`."""
     registry = doc.ctx.registry
     found: list[tuple[DocTypeMeta, FieldMeta, str | None]] = [
-        (meta, f, None) for meta, f in registry.links_to(doc.meta.name)
-        if not meta.issingle]
-    found += [(meta, f, f.options) for meta, f in registry.dynamic_links()
-              if not meta.issingle and f.options]
+        (meta, f, None) for meta, f in registry.links_to(doc.meta.name) if not meta.issingle
+    ]
+    found += [
+        (meta, f, f.options)
+        for meta, f in registry.dynamic_links()
+        if not meta.issingle and f.options
+    ]
     return found
 
 
@@ -36,8 +39,14 @@ async def check_not_linked(doc: Document) -> None:
     name = doc.values["name"]
     for meta, f, type_column in _references(doc):
         row = await storage.first_referrer(
-            doc.ctx.db, meta, f.fieldname, str(name), type_column=type_column,
-            doctype=doc.meta.name, exclude_name=name)
+            doc.ctx.db,
+            meta,
+            f.fieldname,
+            str(name),
+            type_column=type_column,
+            doctype=doc.meta.name,
+            exclude_name=name,
+        )
         if row is None:
             continue
         linked_type, linked_name = meta.name, row["name"]
@@ -46,7 +55,8 @@ async def check_not_linked(doc: Document) -> None:
             linked_name = row.get("parent") or linked_name
         raise errors.LinkExistsError(
             f"Cannot delete or cancel because {doc.meta.name} {name} is linked with "
-            f"{linked_type} {linked_name}")
+            f"{linked_type} {linked_name}"
+        )
 
 
 async def rename(doc: Document, new_name: Any) -> Any:
@@ -69,11 +79,13 @@ async def rename(doc: Document, new_name: Any) -> Any:
     await storage.replace_value(conn, meta, "name", old, new)
     for f in meta.table_fields:
         child = doc.ctx.registry[f.options or ""]
-        await storage.replace_value(conn, child, "parent", str(old), str(new),
-                                    type_column="parenttype", doctype=meta.name)
+        await storage.replace_value(
+            conn, child, "parent", str(old), str(new), type_column="parenttype", doctype=meta.name
+        )
     for other, f, type_column in _references(doc):
-        await storage.replace_value(conn, other, f.fieldname, str(old), str(new),
-                                    type_column=type_column, doctype=meta.name)
+        await storage.replace_value(
+            conn, other, f.fieldname, str(old), str(new), type_column=type_column, doctype=meta.name
+        )
     doc.values["name"] = new
     for row in doc.all_children():
         row.values["parent"] = str(new)

@@ -61,8 +61,12 @@ class Registry:
         return self._links.get(doctype, [])
 
     def dynamic_links(self) -> list[tuple[DocTypeMeta, FieldMeta]]:
-        return [(m, f) for m in self.doctypes.values() for f in m.data_fields
-                if f.fieldtype == "Dynamic Link"]
+        return [
+            (m, f)
+            for m in self.doctypes.values()
+            for f in m.data_fields
+            if f.fieldtype == "Dynamic Link"
+        ]
 
 
 def app_doctype_dirs(app: str, apps_dir: Path) -> Path:
@@ -83,8 +87,10 @@ def load_registry(apps: tuple[str, ...], apps_dir: Path) -> Registry:
     for app, folder, package in sources:
         for meta in _load_folder(app, folder, package):
             if meta.name in found:
-                raise ConfigError(f"{meta.source}: DocType {meta.name} is defined twice "
-                                  f"(also in {found[meta.name].source})")
+                raise ConfigError(
+                    f"{meta.source}: DocType {meta.name} is defined twice "
+                    f"(also in {found[meta.name].source})"
+                )
             found[meta.name] = meta
     for meta in found.values():
         _validate(meta, found)
@@ -104,8 +110,11 @@ def _load_folder(app: str, folder: Path, package: str) -> Iterator[DocTypeMeta]:
         if not isinstance(raw, dict) or not raw.get("name"):
             raise ConfigError(f"{json_file}: a DocType file must be an object with a name")
         controller_file = json_file.with_suffix(".py")
-        controller = f"{package}.{json_file.parent.name}.{json_file.stem}" \
-            if controller_file.exists() else None
+        controller = (
+            f"{package}.{json_file.parent.name}.{json_file.stem}"
+            if controller_file.exists()
+            else None
+        )
         yield parse_doctype(raw, app=app, source=str(json_file), controller=controller)
 
 
@@ -130,14 +139,16 @@ def _validate(meta: DocTypeMeta, doctypes: Mapping[str, DocTypeMeta]) -> None:
         if f.is_table:
             child = doctypes.get(f.options or "")
             if child is None or not child.istable:
-                raise ConfigError(f"{where}: Table options must name a child DocType, "
-                                  f"got {f.options!r}")
+                raise ConfigError(
+                    f"{where}: Table options must name a child DocType, got {f.options!r}"
+                )
         if f.fieldtype == "Select" and not f.select_options:
             raise ConfigError(f"{where}: Select without options")
         # Frappe puts no order on the two fields: the DocType field may come after.
         if f.fieldtype == "Dynamic Link" and (f.options or "") not in fieldnames:
-            raise ConfigError(f"{where}: Dynamic Link options must name a field of "
-                              f"{meta.name}, got {f.options!r}")
+            raise ConfigError(
+                f"{where}: Dynamic Link options must name a field of {meta.name}, got {f.options!r}"
+            )
     if meta.sort_field not in meta.standard_columns and meta.sort_field not in seen:
         raise ConfigError(f"{meta.source}: sort_field {meta.sort_field!r} is not a field")
 

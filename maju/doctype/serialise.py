@@ -23,8 +23,9 @@ def document_dict(doc: Document, *, include_nulls: bool, all_fields: bool) -> di
     """
     meta = doc.meta
     values = doc.values
-    readable = None if all_fields or meta.istable else permissions.readable_fieldnames(
-        doc.ctx, meta)
+    readable = (
+        None if all_fields or meta.istable else permissions.readable_fieldnames(doc.ctx, meta)
+    )
     out: dict[str, Any] = {}
     for column in STANDARD_FIELDS:
         out[column] = to_json(meta.fieldtype_of(column) or "Data", values.get(column))
@@ -40,8 +41,10 @@ def document_dict(doc: Document, *, include_nulls: bool, all_fields: bool) -> di
     levels = None if all_fields or meta.istable else permissions.access(doc.ctx, meta).read_levels
     for f in meta.table_fields:
         if levels is None or f.permlevel in levels:
-            out[f.fieldname] = [document_dict(row, include_nulls=include_nulls, all_fields=True)
-                                for row in doc.rows(f.fieldname)]
+            out[f.fieldname] = [
+                document_dict(row, include_nulls=include_nulls, all_fields=True)
+                for row in doc.rows(f.fieldname)
+            ]
     return out
 
 

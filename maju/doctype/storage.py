@@ -26,13 +26,14 @@ async def insert_row(conn: Connection, meta: DocTypeMeta, values: dict[str, Any]
     known = set(_columns(meta))
     cols = [c for c in values if c in known]
     params = {f"v{i}": values[c] for i, c in enumerate(cols)}
-    sql = (f"INSERT INTO {q(meta.table_name)} ({', '.join(q(c) for c in cols)}) "
-           f"VALUES ({', '.join(f':v{i}' for i in range(len(cols)))}) RETURNING {q('name')}")
+    sql = (
+        f"INSERT INTO {q(meta.table_name)} ({', '.join(q(c) for c in cols)}) "
+        f"VALUES ({', '.join(f':v{i}' for i in range(len(cols)))}) RETURNING {q('name')}"
+    )
     return await conn.fetch_value(sql, params)
 
 
-async def update_row(conn: Connection, meta: DocTypeMeta, name: Any,
-                     values: dict[str, Any]) -> int:
+async def update_row(conn: Connection, meta: DocTypeMeta, name: Any, values: dict[str, Any]) -> int:
     q = conn.dialect.quote
     known = set(_columns(meta))
     cols = [c for c in values if c in known and c != "name"]
@@ -42,40 +43,54 @@ async def update_row(conn: Connection, meta: DocTypeMeta, name: Any,
     params["name"] = name
     sets = ", ".join(f"{q(c)} = :v{i}" for i, c in enumerate(cols))
     return await conn.execute(
-        f"UPDATE {q(meta.table_name)} SET {sets} WHERE {q('name')} = :name", params)
+        f"UPDATE {q(meta.table_name)} SET {sets} WHERE {q('name')} = :name", params
+    )
 
 
-async def load_row(conn: Connection, meta: DocTypeMeta, name: Any,
-                   for_update: bool = False) -> dict[str, Any] | None:
+async def load_row(
+    conn: Connection, meta: DocTypeMeta, name: Any, for_update: bool = False
+) -> dict[str, Any] | None:
     q = conn.dialect.quote
     lock = " FOR UPDATE" if for_update and conn.dialect.name == "postgresql" else ""
     return await conn.fetch_one(
         f"SELECT {select_list(meta, conn)} FROM {q(meta.table_name)} "
-        f"WHERE {q('name')} = :name{lock}", {"name": name})
+        f"WHERE {q('name')} = :name{lock}",
+        {"name": name},
+    )
 
 
-async def load_children(conn: Connection, child: DocTypeMeta, parent: Any,
-                        parenttype: str, parentfield: str) -> list[dict[str, Any]]:
+async def load_children(
+    conn: Connection, child: DocTypeMeta, parent: Any, parenttype: str, parentfield: str
+) -> list[dict[str, Any]]:
     q = conn.dialect.quote
     return await conn.fetch_all(
         f"SELECT {select_list(child, conn)} FROM {q(child.table_name)} "
         f"WHERE {q('parent')} = :parent AND {q('parenttype')} = :parenttype "
         f"AND {q('parentfield')} = :parentfield ORDER BY {q('idx')}",
-        {"parent": str(parent), "parenttype": parenttype, "parentfield": parentfield})
+        {"parent": str(parent), "parenttype": parenttype, "parentfield": parentfield},
+    )
 
 
 async def delete_row(conn: Connection, meta: DocTypeMeta, name: Any) -> int:
     q = conn.dialect.quote
     return await conn.execute(
-        f"DELETE FROM {q(meta.table_name)} WHERE {q('name')} = :name", {"name": name})
+        f"DELETE FROM {q(meta.table_name)} WHERE {q('name')} = :name", {"name": name}
+    )
 
 
-async def delete_children(conn: Connection, child: DocTypeMeta, parent: Any,
-                          parenttype: str, parentfield: str | None = None) -> int:
+async def delete_children(
+    conn: Connection,
+    child: DocTypeMeta,
+    parent: Any,
+    parenttype: str,
+    parentfield: str | None = None,
+) -> int:
     q = conn.dialect.quote
     params: dict[str, Any] = {"parent": str(parent), "parenttype": parenttype}
-    sql = (f"DELETE FROM {q(child.table_name)} WHERE {q('parent')} = :parent "
-           f"AND {q('parenttype')} = :parenttype")
+    sql = (
+        f"DELETE FROM {q(child.table_name)} WHERE {q('parent')} = :parent "
+        f"AND {q('parenttype')} = :parenttype"
+    )
     if parentfield is not None:
         sql += f" AND {q('parentfield')} = :parentfield"
         params["parentfield"] = parentfield
@@ -85,12 +100,14 @@ async def delete_children(conn: Connection, child: DocTypeMeta, parent: Any,
 async def exists(conn: Connection, meta: DocTypeMeta, name: Any) -> bool:
     q = conn.dialect.quote
     found = await conn.fetch_value(
-        f"SELECT 1 FROM {q(meta.table_name)} WHERE {q('name')} = :name", {"name": name})
+        f"SELECT 1 FROM {q(meta.table_name)} WHERE {q('name')} = :name", {"name": name}
+    )
     return found is not None
 
 
-async def value_taken(conn: Connection, meta: DocTypeMeta, column: str, value: Any,
-                      exclude_name: Any = None) -> bool:
+async def value_taken(
+    conn: Connection, meta: DocTypeMeta, column: str, value: Any, exclude_name: Any = None
+) -> bool:
     """Whether another row holds `value` in `column` (D4 unique)."""
     q = conn.dialect.quote
     params: dict[str, Any] = {"value": value}
@@ -101,9 +118,16 @@ async def value_taken(conn: Connection, meta: DocTypeMeta, column: str, value: A
     return await conn.fetch_value(sql + " LIMIT 1", params) is not None
 
 
-async def first_referrer(conn: Connection, meta: DocTypeMeta, column: str, value: str, *,
-                         type_column: str | None = None, doctype: str = "",
-                         exclude_name: Any = None) -> dict[str, Any] | None:
+async def first_referrer(
+    conn: Connection,
+    meta: DocTypeMeta,
+    column: str,
+    value: str,
+    *,
+    type_column: str | None = None,
+    doctype: str = "",
+    exclude_name: Any = None,
+) -> dict[str, Any] | None:
     """The first row of `meta` whose `column` holds `value` (D17's LinkExistsError).
 
     `type_column` narrows a Dynamic Link to rows naming `doctype`. `exclude_name` leaves out the
@@ -112,8 +136,7 @@ async def first_referrer(conn: Connection, meta: DocTypeMeta, column: str, value
     q = conn.dialect.quote
     params: dict[str, Any] = {"value": value}
     columns = [q("name")] + ([q("parent"), q("parenttype")] if meta.istable else [])
-    sql = (f"SELECT {', '.join(columns)} FROM {q(meta.table_name)} "
-           f"WHERE {q(column)} = :value")
+    sql = f"SELECT {', '.join(columns)} FROM {q(meta.table_name)} WHERE {q(column)} = :value"
     if type_column is not None:
         sql += f" AND {q(type_column)} = :doctype"
         params["doctype"] = doctype
@@ -126,8 +149,16 @@ async def first_referrer(conn: Connection, meta: DocTypeMeta, column: str, value
     return await conn.fetch_one(sql + " LIMIT 1", params)
 
 
-async def replace_value(conn: Connection, meta: DocTypeMeta, column: str, old: Any, new: Any,
-                        *, type_column: str | None = None, doctype: str = "") -> int:
+async def replace_value(
+    conn: Connection,
+    meta: DocTypeMeta,
+    column: str,
+    old: Any,
+    new: Any,
+    *,
+    type_column: str | None = None,
+    doctype: str = "",
+) -> int:
     """Point every `column` holding `old` at `new` (renaming, M10's rename_doc)."""
     q = conn.dialect.quote
     params: dict[str, Any] = {"old": old, "new": new}
@@ -138,8 +169,9 @@ async def replace_value(conn: Connection, meta: DocTypeMeta, column: str, old: A
     return await conn.execute(sql, params)
 
 
-async def update_children(conn: Connection, child: DocTypeMeta, parent: Any, parenttype: str,
-                          values: dict[str, Any]) -> int:
+async def update_children(
+    conn: Connection, child: DocTypeMeta, parent: Any, parenttype: str, values: dict[str, Any]
+) -> int:
     """Set the same `values` on every child row of one parent (docstatus follows the parent)."""
     q = conn.dialect.quote
     params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(values.values())}
@@ -147,4 +179,6 @@ async def update_children(conn: Connection, child: DocTypeMeta, parent: Any, par
     sets = ", ".join(f"{q(c)} = :v{i}" for i, c in enumerate(values))
     return await conn.execute(
         f"UPDATE {q(child.table_name)} SET {sets} WHERE {q('parent')} = :parent "
-        f"AND {q('parenttype')} = :parenttype", params)
+        f"AND {q('parenttype')} = :parenttype",
+        params,
+    )

@@ -44,7 +44,8 @@ def check_select(field: FieldMeta, value: Any) -> None:
     if value not in options:
         quoted = ", ".join(f'"{o}"' for o in options)
         raise errors.ValidationError(
-            f'{field.label} cannot be "{value}". It should be one of {quoted}')
+            f'{field.label} cannot be "{value}". It should be one of {quoted}'
+        )
 
 
 def _missing(field: FieldMeta, row: Document) -> bool:
@@ -130,8 +131,9 @@ async def check_unique(doc: Document) -> None:
         value = doc.values.get(f.fieldname)
         if not f.unique or value in (None, ""):
             continue
-        if await storage.value_taken(doc.ctx.db, doc.meta, f.fieldname, value,
-                                     doc.values.get("name")):
+        if await storage.value_taken(
+            doc.ctx.db, doc.meta, f.fieldname, value, doc.values.get("name")
+        ):
             raise unique_error(f)
 
 
@@ -147,11 +149,13 @@ def transition(meta: DocTypeMeta, old: int, new: int) -> Action:
         raise errors.ValidationError(f"Invalid value for Docstatus: {new}")
     if new != 0 and not meta.is_submittable:
         raise errors.ValidationError(
-            f"{meta.name} is not submittable: docstatus can only be 0 (Draft)")
+            f"{meta.name} is not submittable: docstatus can only be 0 (Draft)"
+        )
     if (old, new) in ((1, 0), (0, 2)):
         raise errors.DocstatusTransitionError(
             f"Cannot change docstatus from {old} ({DOCSTATUS_LABELS[old]}) "
-            f"to {new} ({DOCSTATUS_LABELS[new]})")
+            f"to {new} ({DOCSTATUS_LABELS[new]})"
+        )
     if old == 0:
         return "submit" if new == 1 else "save"
     return "cancel" if new == 2 else "update_after_submit"
@@ -173,8 +177,9 @@ def check_lock(doc: Document) -> None:
         return
     stored = format_datetime(doc.original_values.get("modified"))
     try:
-        sent = format_datetime(parse_datetime(_MODIFIED, doc.lock_modified,
-                                              doc.ctx.config.site.time_zone))
+        sent = format_datetime(
+            parse_datetime(_MODIFIED, doc.lock_modified, doc.ctx.config.site.time_zone)
+        )
     except errors.ValidationError:
         sent = None
     if sent != stored:

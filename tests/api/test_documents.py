@@ -21,8 +21,9 @@ STANDARD = ["name", "owner", "creation", "modified", "modified_by", "docstatus",
 DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$"
 
 
-def assert_error(r: httpx.Response, status: int, exc_type: str,
-                 message: str | None = None) -> dict[str, Any]:
+def assert_error(
+    r: httpx.Response, status: int, exc_type: str, message: str | None = None
+) -> dict[str, Any]:
     """E9: status, exc_type and, when given, the exact message in `exception`."""
     assert r.status_code == status, r.text
     body: dict[str, Any] = r.json()
@@ -44,8 +45,9 @@ def titles(body: dict[str, Any]) -> list[str]:
 @pytest.fixture
 async def dsite(backend: str, tmp_path: Path) -> AsyncIterator[Site]:
     """A site whose only app is tests/apps/docsuite (naming rules, field types, hooks)."""
-    async with open_site(backend, tmp_path, site={"apps": ("docsuite",)},
-                         root=str(REPO_ROOT / "tests")) as running:
+    async with open_site(
+        backend, tmp_path, site={"apps": ("docsuite",)}, root=str(REPO_ROOT / "tests")
+    ) as running:
         yield running
 
 
@@ -54,18 +56,21 @@ async def user_headers(site: Site, email: str, roles: tuple[str, ...] = ()) -> d
     return await site.token_for(email)
 
 
-async def create(site: Site, doctype: str, body: dict[str, Any],
-                 headers: dict[str, str] | None = None) -> dict[str, Any]:
-    r = await site.client.post(f"/api/resource/{doctype}", json=body,
-                               headers=headers or site.admin_headers)
+async def create(
+    site: Site, doctype: str, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    r = await site.client.post(
+        f"/api/resource/{doctype}", json=body, headers=headers or site.admin_headers
+    )
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()["data"]
     return data
 
 
 async def rows_of(site: Site, table: str, column: str, value: Any) -> list[dict[str, Any]]:
-    return await fetch_all(site.config, f'SELECT * FROM "{table}" WHERE "{column}" = :v',
-                           {"v": value})
+    return await fetch_all(
+        site.config, f'SELECT * FROM "{table}" WHERE "{column}" = :v', {"v": value}
+    )
 
 
 async def test_d13_create_answers_200_with_the_document(site: Site) -> None:
@@ -84,37 +89,74 @@ async def test_d13_create_answers_200_with_the_document(site: Site) -> None:
 
 
 async def test_d1_d8_d11_child_rows(site: Site) -> None:
-    doc = await create(site, "ToDo", {"description": "x", "checklist": [
-        {"item": "first"}, {"item": "second", "done": 1}]})
+    doc = await create(
+        site,
+        "ToDo",
+        {"description": "x", "checklist": [{"item": "first"}, {"item": "second", "done": 1}]},
+    )
     rows = doc["checklist"]
     assert [r["idx"] for r in rows] == [1, 2]
     assert [r["item"] for r in rows] == ["first", "second"]
     for row in rows:
-        assert list(row) == [*STANDARD, "item", "done", "parent", "parentfield", "parenttype",
-                             "doctype"]
+        assert list(row) == [
+            *STANDARD,
+            "item",
+            "done",
+            "parent",
+            "parentfield",
+            "parenttype",
+            "doctype",
+        ]
         assert row["name"] != doc["name"] and len(row["name"]) == 10
         assert (row["parent"], row["parentfield"], row["parenttype"]) == (
-            doc["name"], "checklist", "ToDo")
+            doc["name"],
+            "checklist",
+            "ToDo",
+        )
         assert row["doctype"] == "ToDo Checklist Item"
         assert row["owner"] == "Administrator" and row["creation"] == doc["creation"]
     assert rows[0]["done"] == 0 and rows[1]["done"] == 1
 
 
 async def test_d12_server_fields_are_not_assignable(site: Site) -> None:
-    doc = await create(site, "ToDo", {
-        "description": "x", "owner": "mallory@example.com", "creation": "2001-01-01 00:00:00",
-        "modified": "2001-01-01 00:00:00", "modified_by": "mallory@example.com", "idx": 7,
-        "name": "chosen", "doctype": "User", "flags": {"ignore_permissions": 1},
-        "not_a_field": "ignored",
-        "checklist": [{"item": "a", "parent": "other", "parentfield": "x", "parenttype": "User",
-                       "idx": 9, "owner": "mallory@example.com", "name": "rowname"}]})
+    doc = await create(
+        site,
+        "ToDo",
+        {
+            "description": "x",
+            "owner": "mallory@example.com",
+            "creation": "2001-01-01 00:00:00",
+            "modified": "2001-01-01 00:00:00",
+            "modified_by": "mallory@example.com",
+            "idx": 7,
+            "name": "chosen",
+            "doctype": "User",
+            "flags": {"ignore_permissions": 1},
+            "not_a_field": "ignored",
+            "checklist": [
+                {
+                    "item": "a",
+                    "parent": "other",
+                    "parentfield": "x",
+                    "parenttype": "User",
+                    "idx": 9,
+                    "owner": "mallory@example.com",
+                    "name": "rowname",
+                }
+            ],
+        },
+    )
     assert doc["owner"] == doc["modified_by"] == "Administrator"
     assert not doc["creation"].startswith("2001") and not doc["modified"].startswith("2001")
     assert doc["idx"] == 0 and doc["name"] != "chosen" and doc["doctype"] == "ToDo"
     assert "not_a_field" not in doc
     row = doc["checklist"][0]
     assert (row["parent"], row["parentfield"], row["parenttype"], row["idx"]) == (
-        doc["name"], "checklist", "ToDo", 1)
+        doc["name"],
+        "checklist",
+        "ToDo",
+        1,
+    )
     assert row["owner"] == "Administrator" and row["name"] != "rowname"
 
 
@@ -127,8 +169,10 @@ async def test_d10_body_forms(site: Site) -> None:
         {"json": {"description": "whole body", "doctype": "Ignored"}},
         {"data": {"description": "urlencoded"}},
         {"files": {"description": (None, "multipart")}},
-        {"content": json.dumps({"description": "raw text/plain"}),
-         "headers": {"Content-Type": "text/plain"}},
+        {
+            "content": json.dumps({"description": "raw text/plain"}),
+            "headers": {"Content-Type": "text/plain"},
+        },
         {"content": json.dumps({"description": "raw, no type"}), "headers": {}},
     ]
     for form in forms:
@@ -168,16 +212,20 @@ async def test_d13_check_order(site: Site) -> None:
     assert_error(r, 417, "ValidationError")  # coercion before mandatory
     r = await site.client.post(TODO, json={"allocated_to": "nobody"}, headers=site.admin_headers)
     assert_error(r, 417, "MandatoryError")  # mandatory before links
-    r = await site.client.post(TODO, json={"description": "x", "allocated_to": "nobody"},
-                               headers=site.admin_headers)
+    r = await site.client.post(
+        TODO, json={"description": "x", "allocated_to": "nobody"}, headers=site.admin_headers
+    )
     assert_error(r, 417, "LinkValidationError", "Could not find Allocated To: nobody")
     assert await fetch_all(site.config, 'SELECT "name" FROM "tabToDo"') == []
 
 
 async def test_d14_read(site: Site) -> None:
     doc = await create(site, "ToDo", {"description": "read me", "checklist": [{"item": "a"}]})
-    r = await site.client.get(f"{TODO}/{doc['name']}", headers=site.admin_headers,
-                              params={"fields": '["name"]', "filters": '{"status": "x"}'})
+    r = await site.client.get(
+        f"{TODO}/{doc['name']}",
+        headers=site.admin_headers,
+        params={"fields": '["name"]', "filters": '{"status": "x"}'},
+    )
     assert r.status_code == 200
     assert r.json() == {"data": doc}  # D14: listing parameters are ignored
     r = await site.client.get(f"{TODO}/nope", headers=site.admin_headers)
@@ -199,8 +247,12 @@ async def test_d14_p3_p4_owner_only_rights(site: Site) -> None:
     body = assert_error(await site.client.get(path, headers=bob), 403, "PermissionError", message)
     assert body["_error_message"] == message
     r = await site.client.put(path, json={"status": "Closed"}, headers=bob)
-    assert_error(r, 403, "PermissionError",
-                 f"You need the 'write' permission on ToDo {doc['name']} to perform this action.")
+    assert_error(
+        r,
+        403,
+        "PermissionError",
+        f"You need the 'write' permission on ToDo {doc['name']} to perform this action.",
+    )
     r = await site.client.delete(path, headers=bob)
     assert_error(r, 403, "PermissionError", f"User not allowed to delete ToDo: {doc['name']}")
     # P3: the DocType is checked before the lookup, so Guest learns nothing about names.
@@ -212,11 +264,13 @@ async def test_d14_p3_p4_owner_only_rights(site: Site) -> None:
 
 
 async def test_d15_partial_update(site: Site) -> None:
-    doc = await create(site, "ToDo", {"description": "before", "priority": "High",
-                                      "checklist": [{"item": "keep"}]})
+    doc = await create(
+        site, "ToDo", {"description": "before", "priority": "High", "checklist": [{"item": "keep"}]}
+    )
     path = f"{TODO}/{doc['name']}"
-    r = await site.client.put(path, json={"status": "Closed", "flags": {"x": 1}},
-                              headers=site.admin_headers)
+    r = await site.client.put(
+        path, json={"status": "Closed", "flags": {"x": 1}}, headers=site.admin_headers
+    )
     assert r.status_code == 200, r.text
     updated = r.json()["data"]
     assert updated["status"] == "Closed"
@@ -228,13 +282,15 @@ async def test_d15_partial_update(site: Site) -> None:
     r = await site.client.put(path, data={"priority": "Low"}, headers=site.admin_headers)
     assert r.json()["data"]["priority"] == "Low"
     # D15: renaming through PUT is refused; the same name is fine.
-    r = await site.client.put(path, json={"name": "other", "status": "Open"},
-                              headers=site.admin_headers)
+    r = await site.client.put(
+        path, json={"name": "other", "status": "Open"}, headers=site.admin_headers
+    )
     assert_error(r, 417, "ValidationError")
     r = await site.client.put(path, json={"name": doc["name"]}, headers=site.admin_headers)
     assert r.status_code == 200
-    r = await site.client.put(f"{TODO}/missing", json={"status": "Open"},
-                              headers=site.admin_headers)
+    r = await site.client.put(
+        f"{TODO}/missing", json={"status": "Open"}, headers=site.admin_headers
+    )
     assert_error(r, 404, "DoesNotExistError", "ToDo missing not found")
     r = await site.client.put(path, headers=site.admin_headers)
     assert_error(r, 400, "BadRequestError")
@@ -243,13 +299,25 @@ async def test_d15_partial_update(site: Site) -> None:
 
 
 async def test_d16_child_table_replacement(site: Site) -> None:
-    doc = await create(site, "ToDo", {"description": "x", "checklist": [
-        {"item": "a"}, {"item": "b"}, {"item": "c"}]})
+    doc = await create(
+        site,
+        "ToDo",
+        {"description": "x", "checklist": [{"item": "a"}, {"item": "b"}, {"item": "c"}]},
+    )
     a, b, c = doc["checklist"]
     path = f"{TODO}/{doc['name']}"
-    r = await site.client.put(path, json={"checklist": [
-        {"name": c["name"], "done": 1}, {"item": "new"}, {"name": "unknown", "item": "also new"},
-        {"name": a["name"], "item": "a2"}]}, headers=site.admin_headers)
+    r = await site.client.put(
+        path,
+        json={
+            "checklist": [
+                {"name": c["name"], "done": 1},
+                {"item": "new"},
+                {"name": "unknown", "item": "also new"},
+                {"name": a["name"], "item": "a2"},
+            ]
+        },
+        headers=site.admin_headers,
+    )
     assert r.status_code == 200, r.text
     rows = r.json()["data"]["checklist"]
     assert [row["item"] for row in rows] == ["c", "new", "also new", "a2"]
@@ -286,29 +354,42 @@ async def test_d17_link_exists(site: Site) -> None:
     await add_user(site.config, "ann@example.com")
     todo = await create(site, "ToDo", {"description": "x", "allocated_to": "ann@example.com"})
     r = await site.client.delete("/api/resource/User/ann@example.com", headers=site.admin_headers)
-    assert_error(r, 417, "LinkExistsError", "Cannot delete or cancel because User "
-                 f"ann@example.com is linked with ToDo {todo['name']}")
+    assert_error(
+        r,
+        417,
+        "LinkExistsError",
+        f"Cannot delete or cancel because User ann@example.com is linked with ToDo {todo['name']}",
+    )
     assert await rows_of(site, "tabUser", "name", "ann@example.com") != []
     # A child row's reference names its parent document (Has Role -> User).
     r = await site.client.delete("/api/resource/Role/Administrator", headers=site.admin_headers)
-    assert_error(r, 417, "LinkExistsError", "Cannot delete or cancel because Role "
-                 "Administrator is linked with User Administrator")
+    assert_error(
+        r,
+        417,
+        "LinkExistsError",
+        "Cannot delete or cancel because Role Administrator is linked with User Administrator",
+    )
     # Once the reference is gone, so is the refusal.
-    await site.client.put(f"{TODO}/{todo['name']}", json={"allocated_to": None},
-                          headers=site.admin_headers)
+    await site.client.put(
+        f"{TODO}/{todo['name']}", json={"allocated_to": None}, headers=site.admin_headers
+    )
     r = await site.client.delete("/api/resource/User/ann@example.com", headers=site.admin_headers)
     assert r.status_code == 202, r.text
 
 
 async def test_e2_names_with_slashes_and_trailing_slash(site: Site) -> None:
     doc = await create(site, "ToDo", {"description": "x"})
-    for path in (f"/api/resource/ToDo/{doc['name']}/", f"/api/v1/resource/ToDo/{doc['name']}",
-                 f"/api/v1/resource/ToDo/{doc['name']}/"):
+    for path in (
+        f"/api/resource/ToDo/{doc['name']}/",
+        f"/api/v1/resource/ToDo/{doc['name']}",
+        f"/api/v1/resource/ToDo/{doc['name']}/",
+    ):
         r = await site.client.get(path, headers=site.admin_headers)
         assert r.status_code == 200, path
         assert r.json()["data"]["name"] == doc["name"]
-    r = await site.client.post("/api/v1/resource/ToDo/", json={"description": "slash"},
-                               headers=site.admin_headers)
+    r = await site.client.post(
+        "/api/v1/resource/ToDo/", json={"description": "slash"}, headers=site.admin_headers
+    )
     assert r.status_code == 200
     r = await site.client.get("/api/resource/ToDo/a/b/", headers=site.admin_headers)
     assert_error(r, 404, "DoesNotExistError", "ToDo a/b not found")

@@ -20,58 +20,116 @@ TYPED = "/api/method/methodtest.api.typed"
 
 @pytest.fixture
 async def msite(backend: str, tmp_path: Path) -> AsyncIterator[Site]:
-    async with open_site(backend, tmp_path, site={"apps": ("methodtest",)},
-                         root=str(REPO_ROOT / "tests")) as running:
+    async with open_site(
+        backend, tmp_path, site={"apps": ("methodtest",)}, root=str(REPO_ROOT / "tests")
+    ) as running:
         yield running
 
 
 async def test_m7_query_strings_coerced(msite: Site) -> None:
-    r = await msite.client.get(TYPED, headers=msite.admin_headers, params={
-        "a": "7", "b": "2.5", "flag": "TRUE", "items": '[1, "x"]', "obj": '{"k": 1}',
-        "text": "42", "maybe": "", "mode": "slow"})
+    r = await msite.client.get(
+        TYPED,
+        headers=msite.admin_headers,
+        params={
+            "a": "7",
+            "b": "2.5",
+            "flag": "TRUE",
+            "items": '[1, "x"]',
+            "obj": '{"k": 1}',
+            "text": "42",
+            "maybe": "",
+            "mode": "slow",
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["message"] == {
-        "values": {"a": 7, "b": 2.5, "flag": True, "items": [1, "x"], "obj": {"k": 1},
-                   "text": "42", "maybe": None, "mode": "slow"},
-        "types": {"a": "int", "b": "float", "flag": "bool", "items": "list", "obj": "dict",
-                  "text": "str", "maybe": "NoneType", "mode": "str"}}
+        "values": {
+            "a": 7,
+            "b": 2.5,
+            "flag": True,
+            "items": [1, "x"],
+            "obj": {"k": 1},
+            "text": "42",
+            "maybe": None,
+            "mode": "slow",
+        },
+        "types": {
+            "a": "int",
+            "b": "float",
+            "flag": "bool",
+            "items": "list",
+            "obj": "dict",
+            "text": "str",
+            "maybe": "NoneType",
+            "mode": "str",
+        },
+    }
 
 
 async def test_m7_form_fields_coerced(msite: Site) -> None:
-    r = await msite.client.post(TYPED, headers=msite.admin_headers,
-                                data={"a": "-3", "flag": "0", "maybe": "5"})
+    r = await msite.client.post(
+        TYPED, headers=msite.admin_headers, data={"a": "-3", "flag": "0", "maybe": "5"}
+    )
     values = r.json()["message"]["values"]
     assert (values["a"], values["flag"], values["maybe"]) == (-3, False, 5)
 
 
 async def test_m7_json_values_keep_their_types(msite: Site) -> None:
-    r = await msite.client.post(TYPED, headers=msite.admin_headers, json={
-        "a": 1, "b": 3, "flag": 1, "items": ["y"], "obj": {"z": None}, "text": 12,
-        "maybe": None})
+    r = await msite.client.post(
+        TYPED,
+        headers=msite.admin_headers,
+        json={
+            "a": 1,
+            "b": 3,
+            "flag": 1,
+            "items": ["y"],
+            "obj": {"z": None},
+            "text": 12,
+            "maybe": None,
+        },
+    )
     assert r.json()["message"]["values"] == {
-        "a": 1, "b": 3.0, "flag": True, "items": ["y"], "obj": {"z": None}, "text": "12",
-        "maybe": None, "mode": "fast"}
+        "a": 1,
+        "b": 3.0,
+        "flag": True,
+        "items": ["y"],
+        "obj": {"z": None},
+        "text": "12",
+        "maybe": None,
+        "mode": "fast",
+    }
 
 
 TYPE_FAILURES = [
-    ("a", "seven", "int"), ("a", "1.5", "int"), ("b", "nan", "float"), ("flag", "yes", "bool"),
-    ("items", '{"k": 1}', "list[Any] | None"), ("obj", "[1]", "dict[str, Any] | None"),
-    ("maybe", "x", "int | None"), ("mode", "medium", "Literal['fast', 'slow']"),
+    ("a", "seven", "int"),
+    ("a", "1.5", "int"),
+    ("b", "nan", "float"),
+    ("flag", "yes", "bool"),
+    ("items", '{"k": 1}', "list[Any] | None"),
+    ("obj", "[1]", "dict[str, Any] | None"),
+    ("maybe", "x", "int | None"),
+    ("mode", "medium", "Literal['fast', 'slow']"),
 ]
 
 
 async def test_m7_failure_names_the_argument(msite: Site) -> None:
     for arg, value, expected in TYPE_FAILURES:
-        r = await msite.client.get(TYPED, headers=msite.admin_headers,
-                                   params={"a": "1", arg: value})
-        assert_error(r, 417, "FrappeTypeError",
-                     f"Argument '{arg}' should be of type '{expected}' but got 'str' instead.")
+        r = await msite.client.get(
+            TYPED, headers=msite.admin_headers, params={"a": "1", arg: value}
+        )
+        assert_error(
+            r,
+            417,
+            "FrappeTypeError",
+            f"Argument '{arg}' should be of type '{expected}' but got 'str' instead.",
+        )
 
 
 async def test_m7_json_type_mismatch(msite: Site) -> None:
     r = await msite.client.post(TYPED, headers=msite.admin_headers, json={"a": [1]})
-    assert_error(r, 417, "FrappeTypeError",
-                 "Argument 'a' should be of type 'int' but got 'list' instead.")
+    assert_error(
+        r, 417, "FrappeTypeError", "Argument 'a' should be of type 'int' but got 'list' instead."
+    )
     r = await msite.client.post(TYPED, headers=msite.admin_headers, json={"a": True})
     assert r.status_code == 417
 
@@ -84,61 +142,122 @@ async def test_m7_missing_required_argument(msite: Site) -> None:
 
 
 async def test_m6_undeclared_keys_dropped_unannotated_passed_raw(msite: Site) -> None:
-    r = await msite.client.post("/api/method/methodtest.api.untyped", headers=msite.admin_headers,
-                                json={"x": [1, {"a": 2}], "z": "dropped", "cmd": "c"})
+    r = await msite.client.post(
+        "/api/method/methodtest.api.untyped",
+        headers=msite.admin_headers,
+        json={"x": [1, {"a": 2}], "z": "dropped", "cmd": "c"},
+    )
     assert r.json() == {"message": {"x": [1, {"a": 2}], "y": "default"}}
 
 
 async def test_m6_kwargs_get_everything_but_plumbing(msite: Site) -> None:
     r = await msite.client.post(
-        "/api/method/methodtest.api.takes_kwargs?cmd=ignored", headers=msite.admin_headers,
-        data={"a": "1", "ignore_permissions": "1", "flags": '{"x": 1}', "cmd": "c", "sid": "s",
-              "csrf_token": "t", "_": "123", "b": "two"})
+        "/api/method/methodtest.api.takes_kwargs?cmd=ignored",
+        headers=msite.admin_headers,
+        data={
+            "a": "1",
+            "ignore_permissions": "1",
+            "flags": '{"x": 1}',
+            "cmd": "c",
+            "sid": "s",
+            "csrf_token": "t",
+            "_": "123",
+            "b": "two",
+        },
+    )
     assert r.json() == {"message": {"a": "1", "b": "two"}}
 
 
 async def test_m6_plumbing_only_if_declared_permission_flags_never(msite: Site) -> None:
     r = await msite.client.post(
-        "/api/method/methodtest.api.declares_plumbing", headers=msite.admin_headers,
-        json={"cmd": "c", "sid": "s", "csrf_token": "t", "ignore_permissions": 1, "flags": {}})
-    assert r.json() == {"message": {"cmd": "c", "sid": "s", "csrf_token": "t",
-                                    "ignore_permissions": "unset", "flags": "unset"}}
+        "/api/method/methodtest.api.declares_plumbing",
+        headers=msite.admin_headers,
+        json={"cmd": "c", "sid": "s", "csrf_token": "t", "ignore_permissions": 1, "flags": {}},
+    )
+    assert r.json() == {
+        "message": {
+            "cmd": "c",
+            "sid": "s",
+            "csrf_token": "t",
+            "ignore_permissions": "unset",
+            "flags": "unset",
+        }
+    }
 
 
 async def test_m6_json_array_body_is_data(msite: Site) -> None:
-    r = await msite.client.post("/api/method/methodtest.api.takes_data",
-                                headers=msite.admin_headers, json=[1, 2, 3])
+    r = await msite.client.post(
+        "/api/method/methodtest.api.takes_data", headers=msite.admin_headers, json=[1, 2, 3]
+    )
     assert r.json() == {"message": 3}
 
 
 async def test_m6_context_bound_by_annotation_never_from_request(msite: Site) -> None:
-    r = await msite.client.post("/api/method/methodtest.api.who", headers=msite.admin_headers,
-                                json={"ctx": "Guest", "ctx_other": "kept"})
-    assert r.json() == {"message": {"user": "Administrator", "read_only": False,
-                                    "ctx_other": "kept"}}
+    r = await msite.client.post(
+        "/api/method/methodtest.api.who",
+        headers=msite.admin_headers,
+        json={"ctx": "Guest", "ctx_other": "kept"},
+    )
+    assert r.json() == {
+        "message": {"user": "Administrator", "read_only": False, "ctx_other": "kept"}
+    }
     r = await msite.client.get("/api/method/methodtest.api.who", headers=msite.admin_headers)
     assert r.json()["message"]["read_only"] is True
 
 
 # Pure checks of `coerce`, no database.
 
-@pytest.mark.parametrize(("annotation", "value", "expected"), [
-    (int, " 12 ", 12), (int, "+3", 3), (int, 4.0, 4), (float, "1e3", 1000.0), (float, 2, 2.0),
-    (bool, "False", False), (bool, "1", True), (bool, 0, False), (str, "x", "x"), (str, 5, "5"),
-    (list, "[]", []), (dict, "{}", {}), (int | None, None, None), (int | None, "", None),
-    (str | None, "", ""), (Any, "raw", "raw"), (Literal[1, 2], "2", 2),
-    (int | str, "x", "x"), (int | str, "3", 3), ("SomeForwardRef", "kept", "kept"),
-])
+
+@pytest.mark.parametrize(
+    ("annotation", "value", "expected"),
+    [
+        (int, " 12 ", 12),
+        (int, "+3", 3),
+        (int, 4.0, 4),
+        (float, "1e3", 1000.0),
+        (float, 2, 2.0),
+        (bool, "False", False),
+        (bool, "1", True),
+        (bool, 0, False),
+        (str, "x", "x"),
+        (str, 5, "5"),
+        (list, "[]", []),
+        (dict, "{}", {}),
+        (int | None, None, None),
+        (int | None, "", None),
+        (str | None, "", ""),
+        (Any, "raw", "raw"),
+        (Literal[1, 2], "2", 2),
+        (int | str, "x", "x"),
+        (int | str, "3", 3),
+        ("SomeForwardRef", "kept", "kept"),
+    ],
+)
 def test_m7_coerce_accepts(annotation: Any, value: Any, expected: Any) -> None:
     result = coerce("arg", annotation, value)
     assert result == expected and type(result) is type(expected)
 
 
-@pytest.mark.parametrize(("annotation", "value"), [
-    (int, True), (int, "1.0"), (int, 1.5), (int, None), (float, "inf"), (float, False),
-    (bool, 2), (bool, "on"), (list, "{}"), (list, "not json"), (dict, []), (str, None),
-    (str, [1]), (int | None, "x"), (Literal["a"], "b"),
-])
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        (int, True),
+        (int, "1.0"),
+        (int, 1.5),
+        (int, None),
+        (float, "inf"),
+        (float, False),
+        (bool, 2),
+        (bool, "on"),
+        (list, "{}"),
+        (list, "not json"),
+        (dict, []),
+        (str, None),
+        (str, [1]),
+        (int | None, "x"),
+        (Literal["a"], "b"),
+    ],
+)
 def test_m7_coerce_refuses(annotation: Any, value: Any) -> None:
     with pytest.raises(errors.FrappeTypeError, match=r"^Argument 'arg' should be of type"):
         coerce("arg", annotation, value)
@@ -172,5 +291,8 @@ def test_m6_plan_context_from_string_annotation() -> None:
     exec("async def f(ctx: Context, n: int, m: Missing = 1): pass", namespace)
     plan = plan_for(namespace["f"])
     assert [(p.name, p.is_context, p.required) for p in plan.params] == [
-        ("ctx", True, True), ("n", False, True), ("m", False, False)]
+        ("ctx", True, True),
+        ("n", False, True),
+        ("m", False, False),
+    ]
     assert plan.params[1].annotation is int

@@ -17,8 +17,9 @@ from tests.sites import REPO_ROOT, Site, open_site
 @pytest.fixture
 async def msite(backend: str, tmp_path: Path) -> AsyncIterator[Site]:
     """A site whose only app is the test app `methodtest` (tests/apps/methodtest)."""
-    async with open_site(backend, tmp_path, site={"apps": ("methodtest",)},
-                         root=str(REPO_ROOT / "tests")) as running:
+    async with open_site(
+        backend, tmp_path, site={"apps": ("methodtest",)}, root=str(REPO_ROOT / "tests")
+    ) as running:
         yield running
 
 
@@ -30,8 +31,9 @@ def assert_error(r: httpx.Response, status: int, exc_type: str, message: str) ->
     assert body["exception"] == f"{exc_type}: {message}"
     assert orjson.loads(body["exc"]) == [body["exception"]]
     decoded = [orjson.loads(m) for m in orjson.loads(body["_server_messages"])]
-    assert decoded == [{"message": message, "title": "Message", "indicator": "red",
-                        "raise_exception": 1}]
+    assert decoded == [
+        {"message": message, "title": "Message", "indicator": "red", "raise_exception": 1}
+    ]
     if status == 403:
         assert body["_error_message"] == message
     else:
@@ -55,16 +57,25 @@ async def test_m13_ping_for_anyone_on_every_verb(site: Site) -> None:
 
 
 async def test_m2_app_not_installed_refused_before_import(site: Site) -> None:
-    names = {"antigravity.fly": "antigravity", "this.x": "this",
-             "xml.dom.minidom.parseString": "xml", "os.system": "os", "builtins.eval": "builtins",
-             "webbrowser.open": "webbrowser"}
+    names = {
+        "antigravity.fly": "antigravity",
+        "this.x": "this",
+        "xml.dom.minidom.parseString": "xml",
+        "os.system": "os",
+        "builtins.eval": "builtins",
+        "webbrowser.open": "webbrowser",
+    }
     fresh = ("antigravity", "this", "xml.dom.minidom", "webbrowser")
     assert not [m for m in fresh if m in sys.modules], "test needs modules not yet imported"
     before = set(sys.modules)
     for name, package in names.items():
         for verb in ("GET", "POST"):
-            r = await site.client.request(verb, f"/api/method/{name}", headers=site.admin_headers,
-                                          params={"url": "http://example.com", "command": "id"})
+            r = await site.client.request(
+                verb,
+                f"/api/method/{name}",
+                headers=site.admin_headers,
+                params={"url": "http://example.com", "command": "id"},
+            )
             assert_error(r, 417, "ValidationError", f"App {package} is not installed")
     assert set(sys.modules) == before
 
@@ -78,10 +89,20 @@ async def test_m2_installed_elsewhere_is_not_installed_here(site: Site) -> None:
 async def test_m2_unresolvable_names(msite: Site) -> None:
     assert (await msite.client.get("/api/method/methodtest.api.guest_ok")).status_code == 200
     before = set(sys.modules)
-    for name in ("methodtest.nope.fn", "methodtest.api.nope", "methodtest.os.system",
-                 "methodtest.api.typed.x", "maju.nope.fn", "methodtest", "nodots",
-                 "frappe.desk.reportview.get", "frappe.client.nope", "methodtest..api",
-                 "methodtest.api.", "méthode.x"):
+    for name in (
+        "methodtest.nope.fn",
+        "methodtest.api.nope",
+        "methodtest.os.system",
+        "methodtest.api.typed.x",
+        "maju.nope.fn",
+        "methodtest",
+        "nodots",
+        "frappe.desk.reportview.get",
+        "frappe.client.nope",
+        "methodtest..api",
+        "methodtest.api.",
+        "méthode.x",
+    ):
         r = await msite.client.get(f"/api/method/{name}", headers=msite.admin_headers)
         assert_error(r, 417, "ValidationError", f"Failed to get method for command {name}")
     assert set(sys.modules) == before
@@ -94,13 +115,22 @@ async def test_m3_refused_objects_do_not_run(msite: Site) -> None:
     import outsider  # type: ignore[import-not-found]  # tests/apps/outsider.py
 
     before = set(sys.modules)
-    names = ("methodtest.api.not_whitelisted", "methodtest.api._private",
-             "methodtest._hidden.fn", "methodtest.api.__init__", "methodtest.api.system",
-             "methodtest.api.outside", "methodtest.api.NotAFunction", "methodtest.api.Document",
-             "methodtest.api.errors",
-             "maju.db.connection.Database", "maju.config.load_config",
-             "maju.api.dispatch.importlib", "maju.auth.keys.generate_keys",
-             "maju.api.whitelist.whitelist")
+    names = (
+        "methodtest.api.not_whitelisted",
+        "methodtest.api._private",
+        "methodtest._hidden.fn",
+        "methodtest.api.__init__",
+        "methodtest.api.system",
+        "methodtest.api.outside",
+        "methodtest.api.NotAFunction",
+        "methodtest.api.Document",
+        "methodtest.api.errors",
+        "maju.db.connection.Database",
+        "maju.config.load_config",
+        "maju.api.dispatch.importlib",
+        "maju.auth.keys.generate_keys",
+        "maju.api.whitelist.whitelist",
+    )
     for name in names:
         for headers in (msite.admin_headers, {}):
             r = await msite.client.post(f"/api/method/{name}", headers=headers)
@@ -117,8 +147,12 @@ async def test_m3_lazy_module_attributes_are_not_a_way_in(site: Site) -> None:
 
 async def test_m3_guest_needs_allow_guest(msite: Site) -> None:
     r = await msite.client.get("/api/method/methodtest.api.who")
-    assert_error(r, 403, "PermissionError",
-                 "Function methodtest.api.who is not allowed for Guest; log in first.")
+    assert_error(
+        r,
+        403,
+        "PermissionError",
+        "Function methodtest.api.who is not allowed for Guest; log in first.",
+    )
     r = await msite.client.get("/api/method/methodtest.api.guest_ok")
     assert r.json() == {"message": "Guest"}
     r = await msite.client.get("/api/method/methodtest.api.who", headers=msite.admin_headers)
@@ -126,21 +160,27 @@ async def test_m3_guest_needs_allow_guest(msite: Site) -> None:
 
 
 async def test_m3_sync_and_async_functions(msite: Site) -> None:
-    r = await msite.client.get("/api/method/methodtest.api.sync_thread", params={"n": "21"},
-                               headers=msite.admin_headers)
+    r = await msite.client.get(
+        "/api/method/methodtest.api.sync_thread", params={"n": "21"}, headers=msite.admin_headers
+    )
     assert r.json() == {"message": {"double": 42, "main_thread": False}}
 
 
 async def test_m4_verbs(msite: Site) -> None:
     h = msite.admin_headers
-    cases = [("methodtest.api.get_only", "GET", 200), ("methodtest.api.get_only", "HEAD", 200),
-             ("methodtest.api.get_only", "POST", 403), ("methodtest.api.get_only", "PUT", 403),
-             ("methodtest.api.get_only", "DELETE", 403),
-             ("methodtest.api.post_only", "POST", 200), ("methodtest.api.post_only", "GET", 403),
-             ("methodtest.api.post_only", "HEAD", 403),
-             ("methodtest.api.guest_ok", "PATCH", 403),
-             ("methodtest.api.patch_only", "PATCH", 200),
-             ("methodtest.api.patch_only", "GET", 403)]
+    cases = [
+        ("methodtest.api.get_only", "GET", 200),
+        ("methodtest.api.get_only", "HEAD", 200),
+        ("methodtest.api.get_only", "POST", 403),
+        ("methodtest.api.get_only", "PUT", 403),
+        ("methodtest.api.get_only", "DELETE", 403),
+        ("methodtest.api.post_only", "POST", 200),
+        ("methodtest.api.post_only", "GET", 403),
+        ("methodtest.api.post_only", "HEAD", 403),
+        ("methodtest.api.guest_ok", "PATCH", 403),
+        ("methodtest.api.patch_only", "PATCH", 200),
+        ("methodtest.api.patch_only", "GET", 403),
+    ]
     for name, verb, status in cases:
         r = await msite.client.request(verb, f"/api/method/{name}", headers=h)
         assert r.status_code == status, (name, verb, r.text)
@@ -155,8 +195,11 @@ async def test_m4_guest_check_comes_before_verbs(msite: Site) -> None:
 
 
 async def test_e15_unexpected_error_hides_its_text(msite: Site) -> None:
-    r = await msite.client.post("/api/method/methodtest.api.insert_then_crash",
-                                json={"label": "x"}, headers=msite.admin_headers)
+    r = await msite.client.post(
+        "/api/method/methodtest.api.insert_then_crash",
+        json={"label": "x"},
+        headers=msite.admin_headers,
+    )
     assert r.status_code == 500
     body = r.json()
     assert body["exc_type"] == "RuntimeError"

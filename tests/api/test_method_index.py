@@ -18,8 +18,9 @@ from maju.site import Site
 
 def make_site(tmp_path: Path) -> Site:
     db = Database(f"sqlite:///{tmp_path / 'unused.db'}")  # never connected
-    return Site(config=Config(), registry=Registry(doctypes={}, apps=("todo",)), db=db,
-                secret_key="x")
+    return Site(
+        config=Config(), registry=Registry(doctypes={}, apps=("todo",)), db=db, secret_key="x"
+    )
 
 
 def test_m2_index_lives_on_the_site_and_caches_successes(tmp_path: Path) -> None:
@@ -41,10 +42,13 @@ def test_m11_every_alias_is_whitelisted_with_frappe_and_maju_spellings() -> None
         assert whitelist_spec(fn) is not None, name
         if name.startswith("frappe."):
             assert table.get("maju." + name.split(".", 1)[1]) is fn or any(
-                other is fn for key, other in table.items() if key.startswith("maju.")), name
+                other is fn for key, other in table.items() if key.startswith("maju.")
+            ), name
 
 
 def test_m2_aliases_come_before_dotted_paths() -> None:
     index = MethodIndex(("todo",), alias_table())
-    assert index.resolve("maju.auth.get_logged_user").fn is alias_table()[
-        "frappe.auth.get_logged_user"]
+    assert (
+        index.resolve("maju.auth.get_logged_user").fn
+        is alias_table()["frappe.auth.get_logged_user"]
+    )

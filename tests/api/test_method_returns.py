@@ -19,16 +19,23 @@ API = "/api/method/methodtest.api."
 
 @pytest.fixture
 async def msite(backend: str, tmp_path: Path) -> AsyncIterator[Site]:
-    async with open_site(backend, tmp_path, site={"apps": ("methodtest",)},
-                         root=str(REPO_ROOT / "tests")) as running:
+    async with open_site(
+        backend, tmp_path, site={"apps": ("methodtest",)}, root=str(REPO_ROOT / "tests")
+    ) as running:
         yield running
 
 
 RETURNS: dict[str, dict[str, Any]] = {
-    "none": {}, "empty": {"message": ""}, "zero": {"message": 0},
-    "false": {"message": False}, "list": {"message": []}, "dict": {"message": {}},
-    "datetime": {"message": "2024-05-06 07:08:09.000123"}, "date": {"message": "2024-05-06"},
-    "time": {"message": "07:08:09"}, "decimal": {"message": 12.5},
+    "none": {},
+    "empty": {"message": ""},
+    "zero": {"message": 0},
+    "false": {"message": False},
+    "list": {"message": []},
+    "dict": {"message": {}},
+    "datetime": {"message": "2024-05-06 07:08:09.000123"},
+    "date": {"message": "2024-05-06"},
+    "time": {"message": "07:08:09"},
+    "decimal": {"message": 12.5},
     "int_decimal": {"message": 3},
     "nested": {"message": {"when": "2024-01-02 00:00:00.000000", "amounts": [1.5]}},
     "unicode": {"message": "ça va ✓"},
@@ -38,22 +45,25 @@ RETURNS: dict[str, dict[str, Any]] = {
 async def test_m8_return_values(msite: Site) -> None:
     """E8: `message` whenever the value is not None (falsy values included); D7 dates."""
     for kind, body in RETURNS.items():
-        r = await msite.client.get(API + "returns", params={"kind": kind},
-                                   headers=msite.admin_headers)
+        r = await msite.client.get(
+            API + "returns", params={"kind": kind}, headers=msite.admin_headers
+        )
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("application/json")
         assert r.json() == body, kind
 
 
 async def test_m8_response_sent_unchanged(msite: Site) -> None:
-    r = await msite.client.get(API + "response", params={"kind": "csv"},
-                               headers=msite.admin_headers)
+    r = await msite.client.get(
+        API + "response", params={"kind": "csv"}, headers=msite.admin_headers
+    )
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"] == 'attachment; filename="x.csv"'
     assert r.text == "a,b\n1,2\n"
-    r = await msite.client.get(API + "response", params={"kind": "redirect"},
-                               headers=msite.admin_headers)
+    r = await msite.client.get(
+        API + "response", params={"kind": "redirect"}, headers=msite.admin_headers
+    )
     assert r.status_code == 302
     assert r.headers["location"] == "/app/todo"
 
@@ -68,10 +78,24 @@ async def make_todo(site: Site, description: str = "Buy milk") -> str:
 
             registry = load_registry(site.config.site.apps, apps_dir(site.config))
             stamp = now()
-            return str(await storage.insert_row(conn, registry["ToDo"], {
-                "name": "af2e2d0e33", "owner": "Administrator", "creation": stamp,
-                "modified": stamp, "modified_by": "Administrator", "docstatus": 0, "idx": 0,
-                "status": "Open", "priority": "Medium", "description": description}))
+            return str(
+                await storage.insert_row(
+                    conn,
+                    registry["ToDo"],
+                    {
+                        "name": "af2e2d0e33",
+                        "owner": "Administrator",
+                        "creation": stamp,
+                        "modified": stamp,
+                        "modified_by": "Administrator",
+                        "docstatus": 0,
+                        "idx": 0,
+                        "status": "Open",
+                        "priority": "Medium",
+                        "description": description,
+                    },
+                )
+            )
     finally:
         await db.disconnect()
 
@@ -84,7 +108,8 @@ async def read_todo(site: Site, name: str) -> dict[str, Any] | None:
         async with db.transaction(read_only=True) as conn:
             return await conn.fetch_one(
                 'SELECT "status", "description", "modified" FROM "tabToDo" WHERE "name" = :n',
-                {"n": name})
+                {"n": name},
+            )
     finally:
         await db.disconnect()
 
@@ -100,8 +125,11 @@ async def test_m9_hello(site: Site) -> None:
 
 async def test_m9_close_commits_on_post(site: Site) -> None:
     name = await make_todo(site)
-    r = await site.client.post("/api/method/todo.api.close", headers=site.admin_headers,
-                               json={"name": name, "reason": "done"})
+    r = await site.client.post(
+        "/api/method/todo.api.close",
+        headers=site.admin_headers,
+        json={"name": name, "reason": "done"},
+    )
     assert r.status_code == 200, r.text
     message = r.json()["message"]
     assert message["name"] == name and message["status"] == "Closed"
@@ -109,18 +137,21 @@ async def test_m9_close_commits_on_post(site: Site) -> None:
     assert None not in message.values()
     stored = await read_todo(site, name)
     assert stored is not None and stored["status"] == "Closed"
-    r = await site.client.post("/api/method/todo.api.close", headers=site.admin_headers,
-                               json={"name": "nope"})
+    r = await site.client.post(
+        "/api/method/todo.api.close", headers=site.admin_headers, json={"name": "nope"}
+    )
     assert_error(r, 404, "DoesNotExistError", "ToDo nope not found")
 
 
 async def test_m9_close_get_is_read_only(site: Site) -> None:
     name = await make_todo(site)
     before = await read_todo(site, name)
-    r = await site.client.get("/api/method/todo.api.close", headers=site.admin_headers,
-                              params={"name": name})
-    assert_error(r, 417, "ReadOnlyRequestError",
-                 "GET requests are read-only; use POST to change data")
+    r = await site.client.get(
+        "/api/method/todo.api.close", headers=site.admin_headers, params={"name": name}
+    )
+    assert_error(
+        r, 417, "ReadOnlyRequestError", "GET requests are read-only; use POST to change data"
+    )
     assert await read_todo(site, name) == before
     assert before is not None and before["status"] == "Open"
 
@@ -132,8 +163,9 @@ async def test_m14_cmd_on_root_get_and_post(site: Site) -> None:
     assert r.json() == {"message": "pong"}
     r = await site.client.post("/", data={"cmd": "ping"})
     assert r.json() == {"message": "pong"}
-    r = await site.client.post("/", json={"cmd": "frappe.auth.get_logged_user"},
-                               headers=site.admin_headers)
+    r = await site.client.post(
+        "/", json={"cmd": "frappe.auth.get_logged_user"}, headers=site.admin_headers
+    )
     assert r.json() == {"message": "Administrator"}
     # Same verb as the request: hello is GET-only.
     r = await site.client.post("/", data={"cmd": "todo.api.hello"})
@@ -141,8 +173,11 @@ async def test_m14_cmd_on_root_get_and_post(site: Site) -> None:
 
 
 async def test_m14_cmd_errors_and_root_without_cmd(site: Site) -> None:
-    for r in (await site.client.get("/"), await site.client.post("/", data={"x": "1"}),
-              await site.client.get("/?cmd=")):
+    for r in (
+        await site.client.get("/"),
+        await site.client.post("/", data={"x": "1"}),
+        await site.client.get("/?cmd="),
+    ):
         assert_error(r, 404, "DoesNotExistError", "Page / not found")
     r = await site.client.get("/?cmd=os.system")
     assert_error(r, 417, "ValidationError", "App os is not installed")
@@ -158,21 +193,30 @@ async def test_m14_cmd_ignored_on_other_paths(site: Site) -> None:
 
 
 async def test_m14_cmd_passed_only_if_declared(msite: Site) -> None:
-    r = await msite.client.post("/", headers=msite.admin_headers,
-                                data={"cmd": "methodtest.api.declares_plumbing"})
+    r = await msite.client.post(
+        "/", headers=msite.admin_headers, data={"cmd": "methodtest.api.declares_plumbing"}
+    )
     assert r.json()["message"]["cmd"] == "methodtest.api.declares_plumbing"
-    r = await msite.client.post("/", headers=msite.admin_headers,
-                                data={"cmd": "methodtest.api.takes_kwargs", "a": "1"})
+    r = await msite.client.post(
+        "/", headers=msite.admin_headers, data={"cmd": "methodtest.api.takes_kwargs", "a": "1"}
+    )
     assert r.json() == {"message": {"a": "1"}}
 
 
 async def test_m14_cmd_get_is_read_only(msite: Site) -> None:
-    r = await msite.client.get("/", headers=msite.admin_headers,
-                               params={"cmd": "methodtest.api.write_any_verb", "label": "x"})
-    assert_error(r, 417, "ReadOnlyRequestError",
-                 "GET requests are read-only; use POST to change data")
-    r = await msite.client.post("/", headers=msite.admin_headers,
-                                data={"cmd": "methodtest.api.write_any_verb", "label": "x"})
+    r = await msite.client.get(
+        "/",
+        headers=msite.admin_headers,
+        params={"cmd": "methodtest.api.write_any_verb", "label": "x"},
+    )
+    assert_error(
+        r, 417, "ReadOnlyRequestError", "GET requests are read-only; use POST to change data"
+    )
+    r = await msite.client.post(
+        "/",
+        headers=msite.admin_headers,
+        data={"cmd": "methodtest.api.write_any_verb", "label": "x"},
+    )
     assert r.status_code == 200
     r = await msite.client.get(API + "count_logs", headers=msite.admin_headers)
     assert r.json() == {"message": 1}

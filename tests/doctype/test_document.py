@@ -27,9 +27,14 @@ async def context(site: Site, user: str = "Administrator") -> AsyncIterator[Cont
     await db.connect()
     try:
         async with db.transaction(read_only=False) as conn:
-            yield Context(user=user, roles=await user_roles(conn, user), db=conn,
-                          read_only=False, registry=build_registry(site.config),
-                          config=site.config)
+            yield Context(
+                user=user,
+                roles=await user_roles(conn, user),
+                db=conn,
+                read_only=False,
+                registry=build_registry(site.config),
+                config=site.config,
+            )
     finally:
         await db.disconnect()
 
@@ -68,7 +73,9 @@ async def test_row_objects_changed_in_place_are_saved(dsite: Site) -> None:
         await loaded.save()
     stored = await rows_of(dsite, "tabSink Row", "parent", doc["name"])
     assert sorted((r["idx"], r["label"], r["name"]) for r in stored) == [
-        (1, "b", second.name), (2, "a2", first.name)]
+        (1, "b", second.name),
+        (2, "a2", first.name),
+    ]
 
 
 async def test_permissions_unless_ignored(dsite: Site) -> None:
@@ -91,8 +98,9 @@ async def test_permissions_unless_ignored(dsite: Site) -> None:
 
 async def test_rename_repoints_links_dynamic_links_and_children(dsite: Site) -> None:
     await create(dsite, "Prompt Item", {"name": "old", "rows": [{"label": "own row"}]})
-    other = await create(dsite, "Prompt Item", {"name": "other",
-                                                "rows": [{"label": "x", "prompt": "old"}]})
+    other = await create(
+        dsite, "Prompt Item", {"name": "other", "rows": [{"label": "x", "prompt": "old"}]}
+    )
     sink = await create(dsite, "Kitchen Sink", {"ref_type": "Prompt Item", "ref_name": "old"})
     async with context(dsite) as ctx:
         doc = await Document.load(ctx, "Prompt Item", "old")

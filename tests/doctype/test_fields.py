@@ -19,8 +19,9 @@ def field(fieldtype: str, **kw: Any) -> FieldMeta:
     return FieldMeta(fieldname="f", fieldtype=fieldtype, label="My Field", **kw)
 
 
-def refused(f: FieldMeta, value: Any, exc: type[errors.MajuError] = errors.ValidationError,
-            tz: str = "UTC") -> str:
+def refused(
+    f: FieldMeta, value: Any, exc: type[errors.MajuError] = errors.ValidationError, tz: str = "UTC"
+) -> str:
     with pytest.raises(exc) as info:
         coerce(f, value, tz)
     assert info.value.status == 417
@@ -44,16 +45,23 @@ def test_d4_data_length_limit() -> None:
     assert coerce(field("Small Text"), "x" * 10000) == "x" * 10000  # no limit on text types
 
 
-@pytest.mark.parametrize(("option", "good", "bad"), [
-    ("Email", "ann@example.com", "ann"), ("URL", "https://x.org/a", "x.org"),
-    ("Phone", "+49 30 1234-56", "call me")])
+@pytest.mark.parametrize(
+    ("option", "good", "bad"),
+    [
+        ("Email", "ann@example.com", "ann"),
+        ("URL", "https://x.org/a", "x.org"),
+        ("Phone", "+49 30 1234-56", "call me"),
+    ],
+)
 def test_d6_data_options_are_validated(option: str, good: str, bad: str) -> None:
     assert coerce(field("Data", options=option), good) == good
     assert refused(field("Data", options=option), bad).startswith("My Field: ")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (5, 5), ("5", 5), (" 7 ", 7), (5.0, 5), ("1e2", 100), (None, 0), ("", 0), (-3, -3)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(5, 5), ("5", 5), (" 7 ", 7), (5.0, 5), ("1e2", 100), (None, 0), ("", 0), (-3, -3)],
+)
 def test_d6_int(value: Any, expected: int) -> None:
     assert coerce(field("Int"), value) == expected
 
@@ -80,9 +88,20 @@ def test_d6_decimals_are_exact_and_sent_as_numbers(fieldtype: str) -> None:
         refused(field(fieldtype), bad)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (0, 0), (1, 1), (True, 1), (False, 0), ("0", 0), ("1", 1), ("true", 1), ("false", 0),
-    (None, 0)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, 0),
+        (1, 1),
+        (True, 1),
+        (False, 0),
+        ("0", 0),
+        ("1", 1),
+        ("true", 1),
+        ("false", 0),
+        (None, 0),
+    ],
+)
 def test_d6_check(value: Any, expected: int) -> None:
     assert coerce(field("Check"), value) == expected
 

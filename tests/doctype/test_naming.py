@@ -21,8 +21,9 @@ async def test_d2_hash_field_and_prompt(dsite: Site) -> None:
     assert len(names) == 3
     for name in names:
         assert re.fullmatch(r"[0-9a-v]{10}", name)  # hash; a client name is ignored
-    doc = await create(dsite, "Coded Item", {"code": "  C-1  ", "sku": "s", "size": "M",
-                                             "name": "ignored"})
+    doc = await create(
+        dsite, "Coded Item", {"code": "  C-1  ", "sku": "s", "size": "M", "name": "ignored"}
+    )
     assert doc["name"] == "C-1"
     status, body = await post(dsite, "Coded Item", {"code": "   ", "sku": "s", "size": "M"})
     assert status == 417 and body["exc_type"] == "MandatoryError"
@@ -61,7 +62,10 @@ async def _format(dsite: Site) -> None:
     c = await create(dsite, "Format Item", {"category": "food"})
     yymm = a["creation"][2:4] + a["creation"][5:7]
     assert [a["name"], b["name"], c["name"]] == [
-        f"FI-toys-{yymm}-001", f"FI-toys-{yymm}-002", f"FI-food-{yymm}-001"]
+        f"FI-toys-{yymm}-001",
+        f"FI-toys-{yymm}-002",
+        f"FI-food-{yymm}-001",
+    ]
 
 
 async def test_d2_autoincrement_names_are_integers(dsite: Site) -> None:
@@ -71,17 +75,20 @@ async def test_d2_autoincrement_names_are_integers(dsite: Site) -> None:
     r = await dsite.client.get("/api/resource/Auto Item/2", headers=dsite.admin_headers)
     assert r.json()["data"]["name"] == 2 and r.json()["data"]["title"] == "b"
     for missing in ("3", "abc", "1.0", "99999999999999999999999"):
-        r = await dsite.client.get(f"/api/resource/Auto Item/{missing}",
-                                   headers=dsite.admin_headers)
+        r = await dsite.client.get(
+            f"/api/resource/Auto Item/{missing}", headers=dsite.admin_headers
+        )
         assert_error(r, 404, "DoesNotExistError", f"Auto Item {missing} not found")
     # A Link to an autoincrement DocType holds the number as text (D6: Link is a string).
     linked = await create(dsite, "Prompt Item", {"name": "p", "auto_item": 2})
     assert linked["auto_item"] == "2"
     status, body = await post(dsite, "Prompt Item", {"name": "q", "auto_item": "7"})
     assert status == 417 and body["exception"] == (
-        "LinkValidationError: Could not find Auto Item: 7")
-    r = await dsite.client.put("/api/resource/Auto Item/1", json={"title": "a2"},
-                               headers=dsite.admin_headers)
+        "LinkValidationError: Could not find Auto Item: 7"
+    )
+    r = await dsite.client.put(
+        "/api/resource/Auto Item/1", json={"title": "a2"}, headers=dsite.admin_headers
+    )
     assert r.json()["data"] == {**r.json()["data"], "name": 1, "title": "a2"}
     r = await dsite.client.delete("/api/resource/Auto Item/2", headers=dsite.admin_headers)
     assert_error(r, 417, "LinkExistsError")
@@ -96,14 +103,14 @@ async def _prompt(dsite: Site) -> None:
     # E2: a name may hold `/`, raw or as %2F in the path.
     await create(dsite, "Prompt Item", {"name": "2024/03/a b"})
     for path in ("2024/03/a b", "2024%2F03%2Fa%20b", "2024/03/a b/"):
-        r = await dsite.client.get(f"/api/resource/Prompt Item/{path}",
-                                   headers=dsite.admin_headers)
+        r = await dsite.client.get(f"/api/resource/Prompt Item/{path}", headers=dsite.admin_headers)
         assert r.status_code == 200 and r.json()["data"]["name"] == "2024/03/a b", path
     bodies: list[dict[str, object]] = [{}, {"name": ""}, {"name": "   "}, {"name": None}]
     for body in bodies:
         status, error = await post(dsite, "Prompt Item", body)
         assert status == 417 and error["exception"] == (
-            "ValidationError: Please set the document name")
+            "ValidationError: Please set the document name"
+        )
 
 
 async def test_d3_name_checks_and_duplicates(dsite: Site) -> None:
@@ -112,7 +119,8 @@ async def test_d3_name_checks_and_duplicates(dsite: Site) -> None:
         assert status == 409 and body["exc_type"] == "NameError", body
     status, body = await post(dsite, "Prompt Item", {"name": "Prompt Item"})
     assert status == 409 and body["exception"] == (
-        "NameError: Name of Prompt Item cannot be Prompt Item")
+        "NameError: Name of Prompt Item cannot be Prompt Item"
+    )
     status, body = await post(dsite, "Prompt Item", {"name": "x" * 141})
     assert status == 409 and body["exc_type"] == "NameError"
     assert (await create(dsite, "Prompt Item", {"name": "x" * 140}))["name"] == "x" * 140
@@ -133,9 +141,11 @@ async def test_d3_name_checks_and_duplicates(dsite: Site) -> None:
 async def test_d2_concurrent_series_inserts_never_collide(dsite: Site) -> None:
     """50 inserts at once on one prefix: 50 distinct, consecutive names (a real pool: 4
     connections on PostgreSQL, SQLite's single writer)."""
+
     async def insert(i: int) -> str:
-        r = await dsite.client.post("/api/resource/Series Item", json={"title": str(i)},
-                                    headers=dsite.admin_headers)
+        r = await dsite.client.post(
+            "/api/resource/Series Item", json={"title": str(i)}, headers=dsite.admin_headers
+        )
         assert r.status_code == 200, r.text
         name: str = r.json()["data"]["name"]
         return name

@@ -14,4 +14,5 @@ async def todo_status(ctx: Context, name: str) -> dict[str, Any] | None:
     q = ctx.db.dialect.quote
     return await ctx.db.fetch_one(
         f"SELECT {q('name')}, {q('status')} FROM {q('tabToDo')} WHERE {q('name')} = :name",
-        {"name": name})
+        {"name": name},
+    )

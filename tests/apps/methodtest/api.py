@@ -67,12 +67,27 @@ async def list_logs(ctx: Context) -> dict[str, str]:
 
 
 @whitelist
-async def typed(ctx: Context, a: int, b: float = 0.0, flag: bool = False,
-                items: list[Any] | None = None, obj: dict[str, Any] | None = None,
-                text: str = "", maybe: int | None = None,
-                mode: Literal["fast", "slow"] = "fast") -> dict[str, Any]:
-    values = {"a": a, "b": b, "flag": flag, "items": items, "obj": obj, "text": text,
-              "maybe": maybe, "mode": mode}
+async def typed(
+    ctx: Context,
+    a: int,
+    b: float = 0.0,
+    flag: bool = False,
+    items: list[Any] | None = None,
+    obj: dict[str, Any] | None = None,
+    text: str = "",
+    maybe: int | None = None,
+    mode: Literal["fast", "slow"] = "fast",
+) -> dict[str, Any]:
+    values = {
+        "a": a,
+        "b": b,
+        "flag": flag,
+        "items": items,
+        "obj": obj,
+        "text": text,
+        "maybe": maybe,
+        "mode": mode,
+    }
     return {"values": values, "types": {k: type(v).__name__ for k, v in values.items()}}
 
 
@@ -92,11 +107,20 @@ async def takes_kwargs(**kwargs: Any) -> dict[str, Any]:
 
 
 @whitelist
-async def declares_plumbing(cmd: str = "", sid: str = "", csrf_token: str = "",
-                            ignore_permissions: str = "unset",
-                            flags: str = "unset") -> dict[str, Any]:
-    return {"cmd": cmd, "sid": sid, "csrf_token": csrf_token,
-            "ignore_permissions": ignore_permissions, "flags": flags}
+async def declares_plumbing(
+    cmd: str = "",
+    sid: str = "",
+    csrf_token: str = "",
+    ignore_permissions: str = "unset",
+    flags: str = "unset",
+) -> dict[str, Any]:
+    return {
+        "cmd": cmd,
+        "sid": sid,
+        "csrf_token": csrf_token,
+        "ignore_permissions": ignore_permissions,
+        "flags": flags,
+    }
 
 
 @whitelist
@@ -132,10 +156,17 @@ async def patch_only() -> str:
 @whitelist
 async def returns(kind: str) -> Any:
     values: dict[str, Any] = {
-        "none": None, "empty": "", "zero": 0, "false": False, "list": [], "dict": {},
+        "none": None,
+        "empty": "",
+        "zero": 0,
+        "false": False,
+        "list": [],
+        "dict": {},
         "datetime": dt.datetime(2024, 5, 6, 7, 8, 9, 123),
-        "date": dt.date(2024, 5, 6), "time": dt.time(7, 8, 9),
-        "decimal": Decimal("12.50"), "int_decimal": Decimal("3"),
+        "date": dt.date(2024, 5, 6),
+        "time": dt.time(7, 8, 9),
+        "decimal": Decimal("12.50"),
+        "int_decimal": Decimal("3"),
         "nested": {"when": dt.datetime(2024, 1, 2), "amounts": [Decimal("1.5")]},
         "unicode": "ça va ✓",
     }
@@ -146,8 +177,11 @@ async def returns(kind: str) -> Any:
 async def response(kind: str) -> Response:
     if kind == "redirect":
         return RedirectResponse("/app/todo", status_code=302)
-    return PlainTextResponse("a,b\n1,2\n", media_type="text/csv",
-                             headers={"Content-Disposition": 'attachment; filename="x.csv"'})
+    return PlainTextResponse(
+        "a,b\n1,2\n",
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="x.csv"'},
+    )
 
 
 @whitelist(allow_guest=True)
