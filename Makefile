@@ -13,7 +13,8 @@ PIP := $(PY) -m pip --disable-pip-version-check
 SITE_DIR ?= site
 # `make run RUN_FLAGS=` serves without the code reloader.
 RUN_FLAGS ?= --reload
-PYTEST_ARGS ?= -q -rs
+# The suite is mostly waiting on the databases, so four workers beat two cores.
+PYTEST_ARGS ?= -q -rs -n 4
 CODE := maju apps tests
 
 .PHONY: help install run test lint type bench clean fmt
