@@ -71,7 +71,8 @@ async def set_value(
     meta = ctx.registry[doctype]
     if meta.istable:
         parent, row = await _parent_of_row(ctx, doctype, name)
-        assign.apply_row(row, values)
+        if assign.table_writable(parent, str(row.values.get("parentfield"))):
+            assign.apply_row(row, values)  # P6: rows of an unwritable table are left alone
         await parent.save()
         return parent.as_dict(include_nulls=True)
     doc = await Document.load(ctx, doctype, name, for_update=True, right="write")
@@ -89,7 +90,9 @@ async def _insert(ctx: Context, data: Mapping[str, Any], arg: str) -> Document:
         parent = await Document.load(
             ctx, str(data["parenttype"]), data.get("parent"), for_update=True, right="write"
         )
-        parent.append(str(data.get("parentfield") or ""), data)
+        parentfield = str(data.get("parentfield") or "")
+        if assign.table_writable(parent, parentfield):  # P6: else the row is ignored
+            parent.append(parentfield, data)
         return await parent.save()
     doc = Document.new(ctx, doctype, data)
     return await doc.insert()

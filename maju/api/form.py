@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from maju import errors
@@ -33,7 +34,10 @@ async def read_form_dict(request: Request) -> dict[str, Any]:
     params = _first_values(list(request.query_params.multi_items()))
     media = content_type.split(";", 1)[0].strip().lower()
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except HTTPException as exc:  # E15: a malformed multipart body is the client's mistake
+            raise errors.BadRequestError(str(exc.detail)) from exc
         for key, value in _first_values(list(form.multi_items())).items():
             params[key] = value
         request.state.form = form

@@ -112,6 +112,14 @@ def _may_write(field: FieldMeta, writable: tuple[frozenset[str], frozenset[int]]
     return field.permlevel in levels if field.is_table else field.fieldname in fieldnames
 
 
+def table_writable(parent: Document, fieldname: str) -> bool:
+    """P6/P7: whether the caller may change the rows of `parent`'s Table `fieldname` (a row
+    reached on its own, as M10's child-row `insert` and `set_value` do, obeys its table).
+    An unknown table is True here: `Document.append` refuses it with a clear 417."""
+    field = parent.meta.get_field(fieldname)
+    return field is None or _may_write(field, _writable(parent))
+
+
 def _clear_unsent(
     doc: Document, sent: set[str], writable: tuple[frozenset[str], frozenset[int]] | None
 ) -> None:

@@ -177,9 +177,9 @@ def _check_text(field: FieldMeta, value: str) -> str:
         raise _invalid(field, value)
     if t == "Data" and value:
         option = (field.options or "").strip()
-        if option == "Email" and not _EMAIL.match(value):
+        if option == "Email" and not _EMAIL.fullmatch(value):
             raise errors.ValidationError(f"{field.label}: {value} is not a valid Email Address")
-        if option == "URL" and not _URL.match(value):
+        if option == "URL" and not _URL.fullmatch(value):
             raise errors.ValidationError(f"{field.label}: {value} is not a valid URL")
         if option == "Phone" and not _PHONE.match(value):
             raise errors.ValidationError(f"{field.label}: {value} is not a valid Phone Number")

@@ -107,6 +107,7 @@ def scope_for(ctx: Context, meta: DocTypeMeta, parent: Any = None) -> QueryScope
     if meta.istable:
         parent_meta = _parent_of(ctx, meta, parent)
         permissions.require(ctx, parent_meta, "read")
+        _require_table_level(ctx, meta, parent_meta)
         parent_rows = row_conditions(ctx, parent_meta)
         conditions = (
             Compare(Column(meta.table_name, "parenttype", "Data"), "=", parent_meta.name),
@@ -146,6 +147,17 @@ def _parent_of(ctx: Context, meta: DocTypeMeta, parent: Any) -> DocTypeMeta:
             f"No permission for {meta.name}: parent must name a DocType with a Table of it"
         )
     return parent_meta
+
+
+def _require_table_level(ctx: Context, meta: DocTypeMeta, parent_meta: DocTypeMeta) -> None:
+    """P6/P7: a child's rows follow the permlevel of the parent's Table field holding them."""
+    access = permissions.access(ctx, parent_meta)
+    if access.is_admin or any(
+        f.options == meta.name and f.permlevel in access.read_levels
+        for f in parent_meta.table_fields
+    ):
+        return
+    raise errors.PermissionError(f"No permission for {meta.name}")
 
 
 def page_rules(ctx: Context) -> PageRules:

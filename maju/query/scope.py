@@ -117,7 +117,11 @@ class Resolver:
         entry = self.scope.child_doctypes().get(doctype)
         if entry is None or not _listable(entry[0], fieldname):
             raise not_permitted(shown)
-        child, table_fields = entry
+        child, held_by = entry
+        # P6/P7: a child row is readable only through a Table field the caller may read.
+        table_fields = tuple(f for f in held_by if f.fieldname in self.scope.readable)
+        if not table_fields:
+            raise not_permitted(shown)
         # With one Table field of this child DocType, the join can name it (same rows).
         parentfield = table_fields[0].fieldname if len(table_fields) == 1 else None
         self._join(child, parentfield, shown)

@@ -1,0 +1,202 @@
+"""P6/A16: a plain user cannot raise their own rights through their User document.
+
+`roles`, `enabled`, `user_type`, `api_key` and `api_secret` sit at permlevel 1 (as in Frappe),
+so the `All` owner-only rule on User never opens them, even on a self-owned User record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maju.auth.users import create_user, user_roles
+from maju.site import build_registry, open_database
+from tests.sites import Site
+
+ANN = "ann@example.com"
+
+
+async def _self_owned_user(site: Site) -> dict[str, str]:
+    """Ann with role Guest and her own User record: the case the `All` if_owner rule opens."""
+    db = open_database(site.config)
+    await db.connect()
+    try:
+        async with db.transaction(read_only=False) as conn:
+            await create_user(conn, build_registry(site.config), ANN, roles=("Guest",))
+            q = conn.dialect.quote
+            await conn.execute(
+                f"UPDATE {q('tabUser')} SET {q('owner')} = :u WHERE {q('name')} = :u", {"u": ANN}
+            )
+    finally:
+        await db.disconnect()
+    return await site.token_for(ANN)
+
+
+async def _roles(site: Site) -> frozenset[str]:
+    db = open_database(site.config)
+    await db.connect()
+    try:
+        async with db.transaction(read_only=True) as conn:
+            return await user_roles(conn, ANN)
+    finally:
+        await db.disconnect()
+
+
+def _no_secrets(body: Any) -> None:
+    text = str(body)
+    for key in ("roles", "api_key", "api_secret", "Has Role"):
+        assert key not in text, body
+
+
+async def test_p6_user_cannot_read_own_roles_or_keys(site: Site) -> None:
+    ann = await _self_owned_user(site)
+    r = await site.client.get(f"/api/resource/User/{ANN}", headers=ann)
+    assert r.status_code == 200, r.text
+    _no_secrets(r.json()["data"])
+    r = await site.client.get("/api/resource/User", params={"fields": '["*"]'}, headers=ann)
+    assert r.status_code == 200, r.text
+    _no_secrets(r.json()["data"])
+    r = await site.client.get(
+        "/api/resource/User", params={"fields": '["name", "api_key", "roles.role"]'}, headers=ann
+    )
+    assert r.status_code in (200, 417), r.text
+    _no_secrets(r.json().get("data"))
+    r = await site.client.get(
+        "/api/method/frappe.client.get", params={"doctype": "User", "name": ANN}, headers=ann
+    )
+    assert r.status_code == 200, r.text
+    _no_secrets(r.json()["message"])
+    r = await site.client.get(
+        "/api/method/frappe.client.get_value",
+        params={
+            "doctype": "User",
+            "fieldname": '["api_key", "enabled", "user_type"]',
+            "filters": ANN,
+        },
+        headers=ann,
+    )
+    assert r.status_code in (200, 417), r.text
+    _no_secrets(r.json().get("message"))
+    assert "enabled" not in str(r.json().get("message")), r.text
+    r = await site.client.get(
+        "/api/resource/User", params={"filters": '[["api_key", "is", "set"]]'}, headers=ann
+    )
+    assert r.status_code == 417, r.text
+
+
+async def test_p6_user_cannot_grant_self_roles_by_put(site: Site) -> None:
+    ann = await _self_owned_user(site)
+    r = await site.client.put(
+        f"/api/resource/User/{ANN}",
+        json={
+            "roles": [{"role": "System Manager"}],
+            "user_type": "Website User",
+            "enabled": 0,
+            "first_name": "Ann",
+        },
+        headers=ann,
+    )
+    assert r.status_code == 200, r.text
+    assert "System Manager" not in await _roles(site)
+    me = await site.client.get(f"/api/resource/User/{ANN}", headers=site.admin_headers)
+    data = me.json()["data"]
+    assert data["first_name"] == "Ann"
+    assert data["user_type"] == "System User" and data["enabled"] == 1
+
+
+async def test_p6_user_cannot_grant_self_roles_by_client_methods(site: Site) -> None:
+    ann = await _self_owned_user(site)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        (
+            "set_value",
+            {
+                "doctype": "User",
+                "name": ANN,
+                "fieldname": "roles",
+                "value": [{"role": "System Manager"}],
+            },
+        ),
+        (
+            "set_value",
+            {"doctype": "User", "name": ANN, "fieldname": {"roles": [{"role": "System Manager"}]}},
+        ),
+        (
+            "insert",
+            {
+                "doc": {
+                    "doctype": "Has Role",
+                    "parenttype": "User",
+                    "parent": ANN,
+                    "parentfield": "roles",
+                    "role": "System Manager",
+                }
+            },
+        ),
+        (
+            "save",
+            {
+                "doc": {
+                    "doctype": "User",
+                    "name": ANN,
+                    "email": ANN,
+                    "roles": [{"role": "System Manager"}],
+                }
+            },
+        ),
+    ]
+    for method, body in calls:
+        r = await site.client.post(f"/api/method/frappe.client.{method}", json=body, headers=ann)
+        assert r.status_code < 500, (method, r.text)
+        assert "System Manager" not in await _roles(site), (method, r.text)
+    # her existing Guest row cannot be rewritten into System Manager either
+    admin_view = await site.client.get(f"/api/resource/User/{ANN}", headers=site.admin_headers)
+    row = admin_view.json()["data"]["roles"][0]["name"]
+    r = await site.client.post(
+        "/api/method/frappe.client.set_value",
+        json={"doctype": "Has Role", "name": row, "fieldname": "role", "value": "System Manager"},
+        headers=ann,
+    )
+    assert r.status_code < 500, r.text
+    assert "System Manager" not in await _roles(site), r.text
+
+
+async def test_p6_system_manager_still_manages_roles(site: Site) -> None:
+    await _self_owned_user(site)
+    db = open_database(site.config)
+    await db.connect()
+    try:
+        async with db.transaction(read_only=False) as conn:
+            await create_user(
+                conn, build_registry(site.config), "sm@example.com", roles=("System Manager",)
+            )
+    finally:
+        await db.disconnect()
+    sm = await site.token_for("sm@example.com")
+    r = await site.client.put(
+        f"/api/resource/User/{ANN}", json={"roles": [{"role": "System Manager"}]}, headers=sm
+    )
+    assert r.status_code == 200, r.text
+    assert "System Manager" in await _roles(site)
+
+
+async def test_p6_roles_unreadable_through_child_listing_and_filters(site: Site) -> None:
+    """P6/P7/L15/L22: a permlevel-1 Table keeps its rows out of child listings, joins and
+    child-field filters, even on the caller's own (self-owned) User record."""
+    ann = await _self_owned_user(site)
+    child = {"parent": "User", "fields": '["role", "parent"]'}
+    r = await site.client.get("/api/resource/Has Role", params=child, headers=ann)
+    assert r.status_code == 403, r.text
+    r = await site.client.get(
+        "/api/method/frappe.client.get_list", params={"doctype": "Has Role", **child}, headers=ann
+    )
+    assert r.status_code == 403, r.text
+    for filters in ('[["Has Role", "role", "=", "Guest"]]', '[["role", "=", "Guest"]]'):
+        r = await site.client.get("/api/resource/User", params={"filters": filters}, headers=ann)
+        assert r.status_code == 417, r.text
+        assert r.json()["exc_type"] == "DataError"
+    r = await site.client.get(
+        "/api/resource/User", params={"fields": '["name", "roles.role"]'}, headers=ann
+    )
+    assert r.status_code == 200 and "Guest" not in r.text, r.text
+    # a System Manager still reads them
+    r = await site.client.get("/api/resource/Has Role", params=child, headers=site.admin_headers)
+    assert r.status_code == 200 and "Guest" in r.text, r.text
