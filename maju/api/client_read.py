@@ -118,10 +118,20 @@ def _fieldnames(fieldname: str | list[Any]) -> tuple[list[str], bool]:
 
 
 def _name_filter(filters: Any) -> Any:
-    """M12: `filters` is a document name unless it is L14 filters (a JSON object or array)."""
-    if isinstance(filters, str) and not filters.lstrip().startswith(("{", "[")):
+    """M12: `filters` is a document name unless it is L14 filters (a JSON object or array).
+
+    L14 allows the JSON-encoded form, so a JSON string (`"ab12"`) is the name it holds and JSON
+    `null` is no filter: the classic Python client encodes `filters` that way in `get_value`.
+    """
+    if not isinstance(filters, str) or filters.lstrip().startswith(("{", "[")):
+        return filters
+    try:
+        decoded = orjson.loads(filters)
+    except orjson.JSONDecodeError:
         return {"name": filters}
-    return filters
+    if decoded is None:
+        return None
+    return {"name": decoded if isinstance(decoded, str) else filters}
 
 
 @whitelist
