@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from itertools import count
@@ -126,6 +127,9 @@ class _translate_errors:
             detail = getattr(exc, "detail", "") or ""
             column = detail[detail.find("(") + 1 : detail.find(")")] if "(" in detail else None
             raise UniqueViolation(column) from exc
+        if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
+            # E15: PostgreSQL text cannot hold NUL; a client sent one (a name, a key): 417.
+            raise errors.DataError("Text values must not contain NUL (0x00) characters") from exc
 
 
 class Database:
@@ -146,6 +150,10 @@ class Database:
         # SQLite allows one writer at a time; queue this worker's writers here instead of
         # letting them spin on SQLite's busy handler.
         self._write_lock = asyncio.Lock() if self.dialect.name == "sqlite" else None
+        # Per pooled driver connection: is its session read-only now? (weak: the pool owns it;
+        # PostgreSQL has no such setting, BEGIN READ ONLY does it per transaction)
+        self._flips_session = bool(self.dialect.session_read_only(True))
+        self._session_read_only: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
     async def connect(self) -> None:
         await self._db.connect()
@@ -168,6 +176,13 @@ class Database:
     async def _transaction(self, read_only: bool) -> AsyncIterator[Connection]:
         async with self._db.connection() as held:
             conn = Connection(held.raw_connection, self.dialect, read_only)
+            # Every statement is a round trip (a thread hand-off on SQLite): the session's
+            # read-only setting stays on the pooled connection and is changed only when the
+            # connection last served the other kind of transaction.
+            if self._flips_session and self._session_read_only.get(conn.raw, False) != read_only:
+                for statement in self.dialect.session_read_only(read_only):
+                    await conn.execute(statement)
+                self._session_read_only[conn.raw] = read_only
             for statement in self.dialect.begin(read_only):
                 await conn.execute(statement)
             try:
@@ -177,7 +192,3 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
-            finally:
-                if read_only:
-                    for statement in self.dialect.end_read_only():
-                        await conn.execute(statement)

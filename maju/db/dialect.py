@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar, Literal, Protocol
 
 Fragment = tuple[str, dict[str, Any]]
@@ -31,10 +32,10 @@ class Dialect(Protocol):
     def limit_offset(self, limit: int | None, offset: int, params: dict[str, Any]) -> str: ...
     def upsert(self, table: str, columns: list[str], key: list[str], update: list[str]) -> str: ...
     def begin(self, read_only: bool) -> list[str]: ...
-    def end_read_only(self) -> list[str]: ...
+    def session_read_only(self, on: bool) -> list[str]: ...
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]: ...
     def analyze(self, table: str) -> str: ...
-    def ilike(self, sql: str, pattern: str, negated: bool) -> str: ...
+    def ilike(self, sql: str, pattern: str, negated: bool, ascii_pattern: bool = False) -> str: ...
     def as_text(self, sql: str, kind: StorageKind) -> str: ...
     def explain(self, sql: str, analyze: bool = False) -> str: ...
 
@@ -105,13 +106,24 @@ class SQLiteDialect(_BaseDialect):
         # SQLite's LIKE ignores ASCII case already; callers lower both sides for the rest.
         return "NOT LIKE" if negated else "LIKE"
 
-    def ilike(self, sql: str, pattern: str, negated: bool) -> str:
+    def ilike(self, sql: str, pattern: str, negated: bool, ascii_pattern: bool = False) -> str:
         """Case-insensitive LIKE of `sql` against the bound `pattern`, backslash as escape.
 
         Both sides fold through `lower()` here and through ILIKE's own folding on PostgreSQL,
         so non-ASCII text matches alike; callers double backslashes to make them literal.
+        `ascii_pattern` says the pattern's value is pure ASCII: SQLite's own LIKE (which folds
+        ASCII case) then gives the same answer without a Python call per row, except on
+        text holding one of the only two characters whose str.lower() is ASCII or longer
+        than one character (U+0130 and U+212A), which takes the folding path.
         """
-        return f"{self.lower(sql)} {self.like(negated)} {self.lower(pattern)} ESCAPE '\\'"
+        like = self.like(negated)
+        folded = f"{self.lower(sql)} {like} {self.lower(pattern)} ESCAPE '\\'"
+        if not ascii_pattern:
+            return folded
+        return (
+            f"(CASE WHEN instr({sql}, char(304)) > 0 OR instr({sql}, char(8490)) > 0 "
+            f"THEN {folded} ELSE {sql} {like} {pattern} ESCAPE '\\' END)"
+        )
 
     def lower(self, sql: str) -> str:
         # maju_lower is registered on every pooled connection: Python's str.lower, so that
@@ -122,23 +134,18 @@ class SQLiteDialect(_BaseDialect):
         return "LIMIT -1"
 
     def begin(self, read_only: bool) -> list[str]:
-        # query_only makes any write fail loudly (M5); IMMEDIATE takes the write lock up front
-        # so two writers never deadlock upgrading a shared lock.
-        if read_only:
-            return ["PRAGMA query_only = ON", "BEGIN"]
-        return ["BEGIN IMMEDIATE"]
+        # IMMEDIATE takes the write lock up front so two writers never deadlock upgrading a
+        # shared lock; a read's deferred BEGIN takes its WAL snapshot at the first SELECT.
+        return ["BEGIN"] if read_only else ["BEGIN IMMEDIATE"]
 
-    def end_read_only(self) -> list[str]:
-        return ["PRAGMA query_only = OFF"]
+    def session_read_only(self, on: bool) -> list[str]:
+        # query_only makes any write fail loudly (M5). It is a connection setting, so the
+        # Database flips it only when a connection changes between reading and writing.
+        return [f"PRAGMA query_only = {'ON' if on else 'OFF'}"]
 
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
-        args: list[Any] = []
-
-        def replace(match: re.Match[str]) -> str:
-            args.append(_sqlite_value(params[match.group(1)]))
-            return "?"
-
-        return _PARAM.sub(replace, sql), args
+        text, names = _positional(sql)
+        return text, [_sqlite_value(params[name]) for name in names]
 
     def analyze(self, table: str) -> str:
         return f"ANALYZE {self.quote(table)}"
@@ -148,7 +155,36 @@ class SQLiteDialect(_BaseDialect):
         return f"EXPLAIN QUERY PLAN {sql}"
 
 
+@lru_cache(maxsize=2048)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` placeholders as `?` plus the names in order; cached, as the same SQL recurs
+    on every request and the regex pass showed in profiles."""
+    names: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return "?"
+
+    return _PARAM.sub(replace, sql), tuple(names)
+
+
+@lru_cache(maxsize=2048)
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` placeholders as `$n` (a repeated name reuses its number) plus the names."""
+    positions: dict[str, int] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in positions:
+            positions[key] = len(positions) + 1
+        return f"${positions[key]}"
+
+    return _PARAM.sub(replace, sql), tuple(positions)
+
+
 def _sqlite_value(value: Any) -> Any:  # Any: driver values
+    if value is None or type(value) in (str, int, float):
+        return value
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, dt.date):
@@ -184,7 +220,7 @@ class PostgresDialect(_BaseDialect):
     def like(self, negated: bool) -> str:
         return "NOT ILIKE" if negated else "ILIKE"
 
-    def ilike(self, sql: str, pattern: str, negated: bool) -> str:
+    def ilike(self, sql: str, pattern: str, negated: bool, ascii_pattern: bool = False) -> str:
         return f"{sql} {self.like(negated)} {pattern} ESCAPE '\\'"
 
     def as_text(self, sql: str, kind: StorageKind) -> str:
@@ -201,21 +237,12 @@ class PostgresDialect(_BaseDialect):
     def begin(self, read_only: bool) -> list[str]:
         return ["BEGIN READ ONLY"] if read_only else ["BEGIN"]
 
-    def end_read_only(self) -> list[str]:
-        return []
+    def session_read_only(self, on: bool) -> list[str]:
+        return []  # BEGIN READ ONLY already enforces it per transaction
 
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
-        positions: dict[str, int] = {}
-        args: list[Any] = []
-
-        def replace(match: re.Match[str]) -> str:
-            key = match.group(1)
-            if key not in positions:
-                args.append(params[key])
-                positions[key] = len(args)
-            return f"${positions[key]}"
-
-        return _PARAM.sub(replace, sql), args
+        text, names = _numbered(sql)
+        return text, [params[name] for name in names]
 
     def analyze(self, table: str) -> str:
         return f"ANALYZE {self.quote(table)}"

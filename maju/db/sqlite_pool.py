@@ -62,7 +62,7 @@ class PooledSQLitePool:
         try:
             if connection.in_transaction:
                 await connection.rollback()
-            await connection.execute("PRAGMA query_only = OFF")
+            # query_only is left as it is: maju's Database tracks and flips it when needed.
             self._idle.append(connection)
         except (sqlite3.Error, ValueError):
             await connection.close()

@@ -101,7 +101,8 @@ class Compiler:
             params.update(bound)
         # The client's % and _ are wildcards; a backslash is literal (as in Frappe).
         placeholder, bound = self.param(node.pattern.replace("\\", "\\\\"))
-        return self.dialect.ilike(lhs, placeholder, node.negated), {**params, **bound}
+        sql = self.dialect.ilike(lhs, placeholder, node.negated, node.pattern.isascii())
+        return sql, {**params, **bound}
 
     def _in(self, node: InList) -> Fragment:
         params: dict[str, Any] = {}
