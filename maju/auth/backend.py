@@ -13,9 +13,9 @@ from maju import errors
 from maju.auth import cookies
 from maju.auth.bearer import user_for_bearer
 from maju.auth.client_ip import resolve_peer
-from maju.auth.keys import user_for_key
+from maju.auth.keys import key_owner
 from maju.auth.sessions import Session, delete_session, load_session, touch_session
-from maju.auth.users import user_roles
+from maju.auth.users import user_roles, with_implicit_roles
 from maju.config import Config
 from maju.context import ResponseEffects
 from maju.db.connection import Connection
@@ -46,7 +46,7 @@ def parse_key_pair(header: str) -> tuple[str, str]:
     elif scheme != "token":
         raise errors.AuthenticationError(_INVALID)
     key, sep, secret = value.partition(":")
-    if not sep or not key or not secret:
+    if not sep or not key or not secret or "\x00" in value:  # A7; NUL never reaches SQL
         raise errors.AuthenticationError(_INVALID)
     return key, secret
 
@@ -94,10 +94,11 @@ async def _from_header(header: str, conn: Connection) -> Identity:
             raise errors.AuthenticationError("Invalid or expired access token")
         return Identity(token.user, await user_roles(conn, token.user), "bearer")
     key, secret = parse_key_pair(header)
-    user = await user_for_key(conn, key, secret)
-    if user is None:
+    owner = await key_owner(conn, key, secret)
+    if owner is None:
         raise errors.AuthenticationError("Invalid API key or secret")
-    return Identity(user, await user_roles(conn, user), "token")
+    user, roles = owner
+    return Identity(user, with_implicit_roles(roles), "token")
 
 
 def _expire(request: Request, config: Config, effects: ResponseEffects, sid: str | None) -> None:

@@ -39,17 +39,29 @@ async def generate_keys(conn: Connection, user: str) -> KeyPair:
     return KeyPair(api_key, api_secret)
 
 
-async def user_for_key(conn: Connection, api_key: str, api_secret: str) -> str | None:
-    """The enabled user owning this key pair, or None."""
+async def key_owner(
+    conn: Connection, api_key: str, api_secret: str
+) -> tuple[str, list[str]] | None:
+    """The enabled user owning this key pair and their Has Role rows, or None.
+
+    One statement (User LEFT JOIN Has Role) instead of two: authentication runs on every
+    request, and each statement is a round trip.
+    """
     q = conn.dialect.quote
-    row = await conn.fetch_one(
-        f"SELECT {q('name')}, {q('api_secret')}, {q('enabled')} FROM {q('tabUser')} "
-        f"WHERE {q('api_key')} = :key",
+    rows = await conn.fetch_all(
+        f"SELECT u.{q('name')}, u.{q('api_secret')}, u.{q('enabled')}, r.{q('role')} "
+        f"FROM {q('tabUser')} u LEFT JOIN {q('tabHas Role')} r "
+        f"ON r.{q('parent')} = u.{q('name')} AND r.{q('parenttype')} = 'User' "
+        f"WHERE u.{q('api_key')} = :key",
         {"key": api_key},
     )
+    row = rows[0] if rows else None
     if row is None or not row["api_secret"]:
         hmac.compare_digest(hash_secret(api_secret), "0" * 64)
         return None
     if not hmac.compare_digest(hash_secret(api_secret), str(row["api_secret"])):
         return None
-    return str(row["name"]) if row["enabled"] else None
+    if not row["enabled"]:
+        return None
+    name = row["name"]
+    return str(name), [str(r["role"]) for r in rows if r["role"] and r["name"] == name]

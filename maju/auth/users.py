@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from maju.auth.passwords import set_password
@@ -119,4 +120,9 @@ async def user_roles(conn: Connection, user: str) -> frozenset[str]:
         f"AND {q('parenttype')} = 'User'",
         {"user": user},
     )
-    return frozenset({"All", "Guest", *(str(r["role"]) for r in rows if r["role"])})
+    return with_implicit_roles(str(r["role"]) for r in rows if r["role"])
+
+
+def with_implicit_roles(roles: Iterable[str]) -> frozenset[str]:
+    """P2: every signed-in user also has `All` and `Guest`."""
+    return frozenset({"All", "Guest", *roles})
