@@ -341,7 +341,8 @@ class Document:
             permissions.require(self.ctx, meta, "submit")
         stamp = now(self.ctx.config.site.time_zone)
         await run_hook(self, "before_insert")
-        await naming.set_new_name(self, self.requested_name, stamp)
+        checked = await naming.set_new_name(self, self.requested_name, stamp)
+        checked_name = self.name if checked else None
         self.values.update(
             {
                 "owner": self.ctx.user,
@@ -355,7 +356,8 @@ class Document:
         persist.stamp_children(self, stamp, only_changed=False)
         await run_hook(self, "validate")
         await validation.validate(self)
-        if meta.autoname != "autoincrement":
+        # A hash name was checked free a moment ago; ask again only if a hook renamed it.
+        if meta.autoname != "autoincrement" and (checked_name is None or self.name != checked_name):
             await naming.check_unused(self.ctx.db, meta, self.name)
         self.values["docstatus"] = target
         await persist.write_row(self, insert=True)

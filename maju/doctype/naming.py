@@ -34,17 +34,18 @@ def random_hash() -> str:
     return "".join(secrets.choice(HASH_ALPHABET) for _ in range(HASH_LENGTH))
 
 
-async def set_new_name(doc: Document, requested: Any, created: dt.datetime) -> None:
+async def set_new_name(doc: Document, requested: Any, created: dt.datetime) -> bool:
     """Give a new top-level document its name by the DocType's `autoname` (D2), checked (D3).
 
     `requested` is the client's `name` / `__newname`, used only under `prompt`. Autoincrement
     leaves the name to the database. Unknown strategies fall back to `hash`, as Frappe does.
+    Returns True when the name was already checked unused (a hash), so insert need not ask again.
     """
     meta = doc.meta
     autoname = meta.autoname
     if autoname == "autoincrement":
         doc.values["name"] = None
-        return
+        return False
     name: str
     if autoname.lower() == "prompt":
         text = "" if requested is None else str(requested).strip()
@@ -60,8 +61,10 @@ async def set_new_name(doc: Document, requested: Any, created: dt.datetime) -> N
     elif "#" in autoname:
         name = await from_series(doc.ctx.db, doc, autoname, created)
     else:
-        name = await unused_hash(doc.ctx.db, meta)
+        doc.values["name"] = check_name(meta, await unused_hash(doc.ctx.db, meta))
+        return True
     doc.values["name"] = check_name(meta, name)
+    return False
 
 
 def _from_field(doc: Document, fieldname: str) -> str:
