@@ -51,7 +51,8 @@ class CORSMiddleware:
         self.developer_mode = developer_mode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.allowed is None and scope["method"] != "OPTIONS"):
+            # CORS off: only preflights need an answer here; skip parsing the headers.
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maju import errors
@@ -24,10 +24,15 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
+                # On the raw list: this runs on every response, MutableHeaders costs more.
+                raw = message["headers"] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                if b"x-content-type-options" not in present:
+                    raw.append((b"x-content-type-options", b"nosniff"))
                 if is_api:
-                    headers["Cache-Control"] = "no-store"
+                    if b"cache-control" in present:
+                        raw[:] = [(k, v) for k, v in raw if k.lower() != b"cache-control"]
+                    raw.append((b"cache-control", b"no-store"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
