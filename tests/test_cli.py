@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from maju.bootstrap import SetupResult, migrate_site, setup_site
 from maju.config import Config, load_config
 from maju.site import open_database
 from tests.conftest import require_backend
+from tests.servers import free_port
 from tests.sites import REPO_ROOT, postgres_schema, postgres_url
 
 UP_TO_DATE = "Schema is up to date: nothing to change."
@@ -189,13 +189,6 @@ def test_add_user(cli_site: CliSite) -> None:
     ann_roles, users = asyncio.run(roles())
     assert {"System Manager", "All"} <= ann_roles
     assert "bob@example.com" not in users
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -22,17 +21,11 @@ from maju.bootstrap import migrate_site
 from maju.config import Config, load_config
 from tests.auth.accounts import add_user
 from tests.conftest import require_backend
+from tests.servers import free_port
 from tests.sites import REPO_ROOT, postgres_schema, postgres_url
 
 ANN = "ann@example.com"
 WHO = "/api/method/frappe.auth.get_logged_user"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _write_site(tmp_path: Path) -> Path:
@@ -55,7 +48,7 @@ def _workers(env: dict[str, str], count: int, logs: Path) -> Iterator[list[str]]
     urls = []
     try:
         for n in range(count):
-            port = _free_port()
+            port = free_port()
             with open(logs / f"worker{n}.log", "wb") as log:
                 processes.append(
                     subprocess.Popen(
