@@ -1,4 +1,4 @@
-"""GET /files/<name> (F11) and /private/files/<name> (F12), with F13's headers.
+"""GET /files/<name> (F11) and /private/files/<name> (F12), with F13's headers (maju.files.media).
 
 Bytes are streamed from disk by Starlette's FileResponse (ranges and HEAD included), or, for
 private files with `files.accel_redirect_prefix` set, left to nginx by `X-Accel-Redirect`
@@ -7,7 +7,6 @@ once maju has checked the caller's right to read them.
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import stat
 from pathlib import Path
@@ -22,11 +21,9 @@ from maju import errors
 from maju.api.endpoint import site_of
 from maju.context import Context
 from maju.files import access
-from maju.files.limits import extension
+from maju.files.media import disposition_headers, media_type
 from maju.files.paths import local_url, resolve
 
-# F13 names svg, html, htm and xml; the other spellings of the same formats go with them.
-DANGEROUS = frozenset({"svg", "svgz", "html", "htm", "xhtml", "xht", "shtml", "xml"})
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
@@ -45,24 +42,17 @@ async def _stat(path: Path | None) -> os.stat_result | None:
     return result if stat.S_ISREG(result.st_mode) else None
 
 
-def file_headers(name: str) -> dict[str, str]:
-    """F13: `nosniff` always; dangerous types only ever as downloads."""
-    headers = dict(NOSNIFF)
-    if extension(name) in DANGEROUS:
-        headers["Content-Disposition"] = f"attachment; filename*=utf-8''{quote(name)}"
-    return headers
-
-
-def media_type(name: str) -> str:
-    """F11: the Content-Type comes from the name."""
-    return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+def file_headers(name: str, content_type: str) -> dict[str, str]:
+    """F13: `nosniff` always; anything not on the inline safe list only ever as a download."""
+    return {**NOSNIFF, **disposition_headers(name, content_type)}
 
 
 def file_response(
     path: Path, name: str, found: os.stat_result, extra: dict[str, str] | None = None
 ) -> Response:
-    headers = {**file_headers(name), **(extra or {})}
-    return FileResponse(path, headers=headers, media_type=media_type(name), stat_result=found)
+    content_type = media_type(name)
+    headers = {**file_headers(name, content_type), **(extra or {})}
+    return FileResponse(path, headers=headers, media_type=content_type, stat_result=found)
 
 
 async def serve_public(request: Request) -> Response:
@@ -100,6 +90,8 @@ async def serve_private(ctx: Context, params: dict[str, Any]) -> Response:
     private = {"Cache-Control": "private"}
     prefix = ctx.config.files.accel_redirect_prefix
     if prefix:
-        headers = {**file_headers(name), **private, "X-Accel-Redirect": f"{prefix}{quote(name)}"}
-        return Response(b"", headers=headers, media_type=media_type(name))
+        content_type = media_type(name)
+        accel = {"X-Accel-Redirect": f"{prefix}{quote(name)}"}
+        headers = {**file_headers(name, content_type), **private, **accel}
+        return Response(b"", headers=headers, media_type=content_type)
     return file_response(path, name, found, private)

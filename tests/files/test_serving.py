@@ -121,14 +121,76 @@ async def test_f12_accel_redirect(backend: str, tmp_path: Path) -> None:
         assert r.status_code == 403 and "x-accel-redirect" not in r.headers
 
 
-async def test_f13_dangerous_types_are_downloads(site: Site) -> None:
-    for name in ("a.svg", "b.html", "c.htm", "d.xml", "e.HTML"):
-        await upload(site.client, site.admin_headers, f"<script>{name}</script>".encode(), name)
-        r = await site.client.get(f"/files/{name}")
-        assert r.status_code == 200, name
-        assert r.headers["content-disposition"] == f"attachment; filename*=utf-8''{name}"
-        assert r.headers["x-content-type-options"] == "nosniff"
-    await upload(site.client, site.admin_headers, b"<html>", "p.html", is_private="1")
-    r = await site.client.get("/private/files/p.html", headers=site.admin_headers)
-    assert r.headers["content-disposition"].startswith("attachment")
-    assert r.headers["x-content-type-options"] == "nosniff"
+# F13: only these are shown inline; the Content-Type is always the name's (F11).
+INLINE = {
+    "photo.png": "image/png",
+    "photo.JPG": "image/jpeg",
+    "anim.gif": "image/gif",
+    "pic.webp": "image/webp",
+    "icon.ico": "image/vnd.microsoft.icon",
+    "doc.pdf": "application/pdf",
+    "notes.txt": "text/plain; charset=utf-8",
+    "song.mp3": "audio/mpeg",
+    "clip.mp4": "video/mp4",
+    "clip.webm": "video/webm",
+}
+# Every markup type the issue found inline, any `+xml`, scripts, and types nobody listed.
+ATTACHMENT = {
+    "a.svg": "image/svg+xml",
+    "b.html": "text/html; charset=utf-8",
+    "c.htm": "text/html; charset=utf-8",
+    "d.xml": "application/xml",
+    "e.HTML": "text/html; charset=utf-8",
+    "f.xhtml": "application/xhtml+xml",
+    "g.xht": "application/xhtml+xml",
+    "h.xhtm": "application/xhtml+xml",
+    "i.xsl": "application/xslt+xml",
+    "j.rss": "application/x-rss+xml",
+    "k.atom": "application/atom+xml",
+    "l.rdf": "application/rdf+xml",
+    "m.mml": "application/mathml+xml",
+    "n.js": "text/javascript; charset=utf-8",
+    "o.css": "text/css; charset=utf-8",
+    "p.json": "application/json",
+    "q.unknownext": "application/octet-stream",
+    "noextension": "application/octet-stream",
+    "page.html.gz": "application/gzip",  # the bytes are gzip, whatever they unpack to
+}
+
+
+async def test_f13_only_the_safe_list_is_inline(site: Site) -> None:
+    """Issue 10 item 3: F13 is an allow list; `.xhtm`, `.xsl`, `.rss`... were served inline."""
+    for name, content_type in {**INLINE, **ATTACHMENT}.items():
+        markup = f"<script>alert('{name}')</script>".encode()  # distinct bytes: no F4 sharing
+        r = await upload(site.client, site.admin_headers, markup, name)
+        assert r.status_code == 200, r.text
+        url = r.json()["message"]["file_url"]
+        assert url == f"/files/{name}"
+        for private in (False, True):
+            if private:
+                r = await upload(
+                    site.client, site.admin_headers, name.encode(), name, is_private="1"
+                )
+                url = r.json()["message"]["file_url"]
+            r = await site.client.get(url, headers=site.admin_headers)
+            assert r.status_code == 200, (name, r.text)
+            assert r.headers["content-type"] == content_type, name
+            assert r.headers["x-content-type-options"] == "nosniff"
+            if name in INLINE:
+                assert "content-disposition" not in r.headers, name
+            else:
+                expected = f"attachment; filename*=utf-8''{name}"
+                assert r.headers["content-disposition"] == expected, name
+
+
+async def test_f13_accel_redirect_answers_carry_the_same_headers(
+    backend: str, tmp_path: Path
+) -> None:
+    async with open_site(backend, tmp_path, files={"accel_redirect_prefix": "/protected/"}) as site:
+        for name in ("h.xhtm", "photo.png"):
+            await upload(site.client, site.admin_headers, name.encode(), name, is_private="1")
+            r = await site.client.get(f"/private/files/{name}", headers=site.admin_headers)
+            assert r.status_code == 200 and r.content == b""
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["content-type"] == {**INLINE, **ATTACHMENT}[name]
+            assert ("content-disposition" in r.headers) is (name in ATTACHMENT)
