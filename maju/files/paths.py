@@ -24,12 +24,15 @@ MAX_NAME_BYTES = 240
 # Control, format (bidi overrides that disguise an extension: "photo\u202egnp.exe") and lone
 # surrogate characters (Unicode categories Cc, Cf, Cs).
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
-# A `?` or `#` in a stored name would cut its own URL short, so they go too.
-_URL_BREAKING = re.compile(r"[?#]")
+# A `?` or `#` in a stored name would cut its own URL short, and a `%` would be read as an
+# escape (`x%2Fy`, `php%00.png`), so none of them is kept: a `file_url` always fetches its
+# own file (F13).
+_URL_BREAKING = re.compile(r"[?#%]")
 
 
 def safe_file_name(raw: str) -> str:
-    """F5: the name without directory part, `..`, control characters or leading dots.
+    """F5: the name without directory part, `..`, control characters or leading dots, and
+    (F13) without `?`, `#` or `%`.
 
     Returns "" when nothing is left (callers answer 417). Over-long names lose characters
     from the end of the stem, keeping the extension.

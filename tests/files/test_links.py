@@ -36,6 +36,14 @@ async def test_f3_remote_link_is_stored_and_never_fetched(site: Site) -> None:
             json={"file_url": f"HTTPS://127.0.0.1:{port}/x", "is_private": 1},
         )
         assert r.status_code == 200, r.text
+        # A link's name is its last segment as a person reads it (F5, F13: no `%`, no NUL).
+        r = await site.client.post(
+            "/api/method/upload_file",
+            headers=site.admin_headers,
+            data={"file_url": f"http://127.0.0.1:{port}/a/q1%20report%00.pdf#page=2"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["message"]["file_name"] == "q1 report.pdf"
         await asyncio.sleep(0)  # let a connection, had there been one, be accepted
     finally:
         server.close()

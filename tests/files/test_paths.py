@@ -3,6 +3,7 @@ resolves inside its directory; URLs map to paths only inside the files directori
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -34,6 +35,9 @@ def test_f5_safe_names_stay_inside(raw: str) -> None:
     assert is_plain_name(name)
     assert len(name) <= MAX_NAME_CHARS and len(name.encode()) <= MAX_NAME_BYTES
     assert safe_file_name(name) == name  # idempotent: a stored name is its own safe form
+    # F13: nothing that would make the name's URL fetch another file (issue 10 item 16).
+    assert not set(name) & set("?#%/\\")
+    assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") for c in name)
     base = Path("/srv/site/public/files")
     path = resolve(base, name)
     assert path is not None and path.parent == base.resolve()

@@ -155,6 +155,46 @@ async def test_f5_part_names_are_made_safe(site: Site) -> None:
     }
 
 
+# Sent as the part's filename (httpx, like browsers, writes control characters there as %XX).
+AWKWARD_PART_NAMES = [
+    "100%.txt",
+    "evil.php%00.png",
+    "x%2Fy.txt",
+    "%2e%2e%2fup.txt",
+    "ünïcødé 文件.txt",
+    "with  spaces .txt",
+    "hash#tag.txt",
+    "what?.txt",
+    "semi;colon+plus&and=eq[1]'q'.txt",
+]
+# Sent in the `file_name` field, where the characters arrive raw.
+AWKWARD_FIELD_NAMES = ["nul\x00byte.php\x00.png", "line\nbreak\r.txt", "bidi\u202egnp.exe"]
+
+
+async def test_f5_f13_awkward_names_are_stored_so_file_url_fetches_itself(site: Site) -> None:
+    """Issue 10 item 16: `…php%00.png` was stored as is, and its `file_url` fetched nothing.
+    Stored names keep no control character and no `%`, `?` or `#` (F5, F13)."""
+    sent: list[tuple[str, dict[str, str]]] = [(n, {}) for n in AWKWARD_PART_NAMES]
+    sent += [("part.bin", {"file_name": n}) for n in AWKWARD_FIELD_NAMES]
+    for i, (part_name, fields) in enumerate(sent):
+        for is_private in ("0", "1"):
+            content = f"{i}/{is_private}: {part_name} {fields}".encode()
+            r = await upload(
+                site.client, site.admin_headers, content, part_name, is_private=is_private, **fields
+            )
+            assert r.status_code == 200, (part_name, fields, r.text)
+            doc = r.json()["message"]
+            name, url = doc["file_name"], doc["file_url"]
+            assert not set(name) & set("%?#\x00\r\n\u202e"), name
+            assert url.rsplit("/", 1)[1] == name
+            got = await site.client.get(url, headers=site.admin_headers)
+            assert got.status_code == 200, (url, got.text)
+            assert got.content == content, url
+    names = {row["file_name"] for row in await file_rows(site)}
+    assert {"evil.php00.png", "100.txt", "x2Fy.txt", "nulbyte.php.png"} <= names
+    assert "ünïcødé 文件.txt" in names and "hashtag.txt" in names
+
+
 async def test_f5_file_name_field_wins_and_an_empty_name_is_refused(site: Site) -> None:
     r = await upload(
         site.client, site.admin_headers, b"d", "part.bin", file_name="../private/files/x.txt"

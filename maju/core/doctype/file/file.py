@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 
@@ -119,7 +120,8 @@ class File(Document):
                 name = local.name
             else:
                 path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
-                name = safe_file_name(path.rsplit("/", 1)[-1])
+                # A link's last segment is URL-encoded (`q1%20report.pdf`): named as shown.
+                name = safe_file_name(unquote(path.rsplit("/", 1)[-1]))
         self.values["file_name"] = name or None
         self.values["file_type"] = extension(name).upper() or None
 
