@@ -129,15 +129,57 @@ async def test_f3_resource_records_take_size_and_hash_from_the_bytes(site: Site)
     doc = r.json()["data"]
     assert (doc["file_size"], doc["content_hash"]) == (5, md5(b"12345"))
     assert doc["file_name"] == "five.txt" and doc["file_type"] == "TXT"
-    # A file an operator put in place, with no record yet: measured from the disk.
-    (site.config.public_files_dir / "placed.txt").write_bytes(b"placed by hand")
-    r = await site.client.post(
-        "/api/resource/File", headers=site.admin_headers, json={"file_url": "/files/placed.txt"}
-    )
-    assert r.status_code == 200, r.text
-    doc = r.json()["data"]
-    assert (doc["file_size"], doc["content_hash"]) == (14, md5(b"placed by hand"))
     r = await site.client.post(
         "/api/resource/File", headers=site.admin_headers, json={"file_url": "/files/nope.txt"}
     )
     assert r.status_code == 417 and message(r) == INCORRECT_URL
+
+
+async def test_f3_files_without_a_readable_record_cannot_be_claimed(people: People) -> None:
+    """Issue 10 item 5: a low user claimed `/files/logo.png`, which had no File record, then
+    deleted it from disk by deleting the record (F10). Now a local URL needs an existing File
+    record the caller may read; bytes put on disk by other means belong to no one."""
+    site = people.site
+    public, private = site.config.public_files_dir, site.config.private_files_dir
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
+    (public / "logo.png").write_bytes(b"the site's logo")
+    (private / "backup.sql").write_bytes(b"placed by an operator")
+    r = await upload(people.client, people.sm, b"sm's chart", "chart.png")
+    assert r.status_code == 200, r.text
+    claims = [
+        (people.ann, "/files/logo.png"),  # on disk, no record
+        (people.sm, "/files/logo.png"),  # not even a reader of every File may claim it
+        (site.admin_headers, "/private/files/backup.sql"),
+        (people.ann, "/files/chart.png"),  # a record exists, but not one ann may read
+    ]
+    for headers, url in claims:
+        r = await people.client.post("/api/resource/File", headers=headers, json={"file_url": url})
+        assert r.status_code == 417 and message(r) == INCORRECT_URL, (url, r.text)
+        r = await people.client.post(
+            "/api/method/upload_file", headers=headers, data={"file_url": url}
+        )
+        assert r.status_code == 417 and message(r) == INCORRECT_URL, (url, r.text)
+        r = await people.client.post(
+            "/", headers=headers, data={"cmd": "upload_file", "file_url": url}
+        )
+        assert r.status_code == 417 and message(r) == INCORRECT_URL, (url, r.text)
+    # A record ann made as a link cannot be pointed at the unrecorded file either.
+    r = await people.client.post(
+        "/api/resource/File", headers=people.ann, json={"file_url": "https://example.com/x.png"}
+    )
+    assert r.status_code == 200, r.text
+    link = f"/api/resource/File/{r.json()['data']['name']}"
+    r = await people.client.put(link, headers=people.ann, json={"file_url": "/files/logo.png"})
+    assert r.status_code == 417 and message(r) == INCORRECT_URL, r.text
+    assert (await people.client.delete(link, headers=people.ann)).status_code == 202
+    assert stored_files(site) == {
+        "public/logo.png": b"the site's logo",
+        "public/chart.png": b"sm's chart",
+        "private/backup.sql": b"placed by an operator",
+    }
+    # Who may read a record for the file may point another record at it (F3's purpose).
+    r = await people.client.post(
+        "/api/resource/File", headers=people.sm, json={"file_url": "/files/chart.png"}
+    )
+    assert r.status_code == 200, r.text

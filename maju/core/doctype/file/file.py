@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from maju import errors
 from maju.doctype import storage as rows
 from maju.doctype.document import Document
-from maju.files import access, orphans, records, storage
+from maju.files import access, orphans, storage
 from maju.files.limits import extension
 from maju.files.paths import (
     files_dir,
@@ -81,9 +81,13 @@ class File(Document):
         raise errors.NameError("Could not find a free name for File")
 
     async def _check_url(self, url: str) -> None:
-        """F3: a link is kept as is and never fetched (S7); a local URL must name an existing
-        file inside the files directories (F5) that the caller may read (F12), and the record
-        takes its privacy, size and hash from the bytes, not from the client."""
+        """F3: a link is kept as is and never fetched (S7); a local URL must name a file inside
+        the files directories (F5) that an existing File record the caller may read already
+        points to, and the record takes its privacy, size and hash from that record.
+
+        Bytes put on disk by other means (an operator's copy, a half-finished upload) have no
+        record, so no one can claim them, and so no one can delete them through F10.
+        """
         if is_remote_url(url):
             self.values.update({"content_hash": None, "file_size": 0})
             return
@@ -91,18 +95,12 @@ class File(Document):
         if local is None:
             raise errors.ValidationError(NOT_A_URL)
         path = resolve(files_dir(self.ctx.config, local.is_private), local.name)
-        if path is None or not path.is_file():
+        row = await access.readable_row(self.ctx, url)
+        # One answer for missing, unrecorded and unreadable files: existence is not disclosed.
+        if row is None or path is None or not path.is_file():
             raise errors.ValidationError(INCORRECT_URL)
-        if local.is_private and await access.readable_row(self.ctx, url) is None:
-            # Same answer as a missing file: a private file's existence is not disclosed.
-            raise errors.ValidationError(INCORRECT_URL)
-        known = [
-            row
-            for row in await records.rows_for_url(self.ctx.db, self.meta, url)
-            if row.get("content_hash")
-        ]
-        if known:  # computed from these bytes when that record was made
-            size, content_hash = int(known[0]["file_size"] or 0), str(known[0]["content_hash"])
+        if row.get("content_hash"):  # computed from these bytes when that record was made
+            size, content_hash = int(row["file_size"] or 0), str(row["content_hash"])
         else:
             size, content_hash = await run_in_threadpool(storage.hash_file, path)
         self.values.update(
