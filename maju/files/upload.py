@@ -141,17 +141,24 @@ async def _store(ctx: Context, doc: Document, form: UploadForm, staged: StagedFi
 
 
 async def _duplicate(ctx: Context, staged: StagedFile, is_private: bool) -> str | None:
-    """F4: the URL of a stored file with the same content and privacy whose bytes are still
-    on disk. A private one only if the caller may read it (F12), so de-duplication never
-    reveals another user's private file name."""
+    """F4: the URL of a stored file with the same content and privacy. A private one only if
+    the caller may read it (F12), so de-duplication never reveals another user's private file
+    name.
+
+    The recorded hash only finds candidates: the bytes on disk are compared with the upload's
+    before they are shared (F10: trust only what maju computed from the bytes), so neither a
+    hash set on a record by other means, nor a file changed on disk, nor an MD5 collision can
+    put one user's upload under another's record.
+    """
     meta = ctx.registry[records.FILE]
     for url in await records.duplicate_urls(ctx.db, meta, staged.content_hash, is_private):
         path = path_of(ctx.config, url)
-        if path is None or not path.is_file():
+        if path is None:
             continue
         if is_private and await access.readable_row(ctx, url) is None:
             continue
-        return url
+        if await run_in_threadpool(storage.same_bytes, staged.path, path):
+            return url
     return None
 
 

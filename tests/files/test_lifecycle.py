@@ -137,19 +137,30 @@ async def test_f10_updates(site: Site) -> None:
     item = f"/api/resource/File/{old['name']}"
     r = await site.client.put(item, headers=site.admin_headers, json={"is_private": 1})
     assert r.status_code == 417 and "is_private" in message(r)
-    r = await site.client.put(item, headers=site.admin_headers, json={"file_url": "/files/x"})
-    assert r.status_code == 417
-    assert stored_files(site) == {"public/old.txt": b"old", "public/new.txt": b"new"}
-    r = await site.client.put(
-        item,
-        headers=site.admin_headers,
-        json={"file_url": "/files/new.txt", "file_name": "renamed.txt"},
-    )
+    # A stored file's URL is read-only (F10), even towards another file the caller may read.
+    for url in ("/files/x", "/files/new.txt", "https://example.com/a.txt"):
+        r = await site.client.put(item, headers=site.admin_headers, json={"file_url": url})
+        assert r.status_code == 417 and "file_url" in message(r), r.text
+    r = await site.client.put(item, headers=site.admin_headers, json={"file_name": "renamed.txt"})
     assert r.status_code == 200, r.text
     doc = r.json()["data"]
     assert (doc["file_url"], doc["file_name"], doc["content_hash"]) == (
-        "/files/new.txt",
+        "/files/old.txt",
         "renamed.txt",
-        md5(b"new"),
+        md5(b"old"),
     )
+    assert stored_files(site) == {"public/old.txt": b"old", "public/new.txt": b"new"}
+    # A link may become another link, or a stored file a record the caller may read names;
+    # then it is a stored file, and the bytes of its first URL are no one's concern.
+    r = await site.client.post(
+        "/api/resource/File", headers=site.admin_headers, json={"file_url": "https://a.example/1"}
+    )
+    link = f"/api/resource/File/{r.json()['data']['name']}"
+    r = await site.client.put(link, headers=site.admin_headers, json={"is_private": 1})
+    assert r.status_code == 200 and r.json()["data"]["is_private"] == 1, r.text
+    r = await site.client.put(link, headers=site.admin_headers, json={"file_url": "/files/new.txt"})
+    assert r.status_code == 200, r.text
+    doc = r.json()["data"]
+    assert (doc["is_private"], doc["file_size"], doc["content_hash"]) == (0, 3, md5(b"new"))
+    await site.client.delete(item, headers=site.admin_headers)
     assert stored_files(site) == {"public/new.txt": b"new"}  # old.txt had no other record

@@ -32,6 +32,8 @@ NOT_A_URL = "URL must start with http:// or https://"
 NO_FILE = "No file: send the bytes in the multipart part `file`, or a `file_url`"
 MAX_URL_LENGTH = 2000
 _NAME_TRIES = 10
+# F10: measured from the bytes, never taken from a client.
+COMPUTED_FIELDS = ("file_size", "content_hash")
 ATTACHMENT_FIELDS = ("attached_to_doctype", "attached_to_name", "attached_to_field")
 
 
@@ -45,6 +47,8 @@ class File(Document):
         if self.is_new:
             # F2: ten hex characters (Frappe's File names), not D2's 0-9a-v hash.
             self.values["name"] = await self._unused_name()
+        else:
+            self._keep_computed_values()
         if self.values.get("is_folder"):
             raise errors.ValidationError("Folders are not supported: is_folder must be 0")
         url = str(self.values.get("file_url") or "").strip()
@@ -60,14 +64,41 @@ class File(Document):
             if url != self.stored_url:
                 await self._check_url(url)
             orphans.remove_when_unused(self.ctx, old_url)  # F10: the old bytes, if unused now
-        elif int(self.values.get("is_private") or 0) != int(
-            self.original_values.get("is_private") or 0
+        self._set_name_and_type(url)
+        await self._check_attachment()
+
+    def _keep_computed_values(self) -> None:
+        """F10: `file_size` and `content_hash` are measured by maju, and a stored file's
+        `file_url` and `is_private` say where its bytes are; no client changes them.
+
+        A value left out, or cleared (`frappe.client.save` clears the keys it was not sent: an
+        Int becomes 0), is kept; a different one answers 417, so no client believes it changed
+        one. Without this a
+        user could set the hash of someone else's future upload on a record of theirs (F4).
+        `file_type` is always recomputed from `file_name` (`_set_name_and_type`).
+        """
+        original = self.original_values
+        stored = parse_local_url(str(original.get("file_url") or "")) is not None
+        for fieldname in COMPUTED_FIELDS + (("file_url",) if stored else ()):
+            old, new = original.get(fieldname), self.values.get(fieldname)
+            if isinstance(new, str):
+                new = new.strip()
+            if new is None or new in ("", 0):
+                self.values[fieldname] = old
+            elif new != old:
+                raise errors.ValidationError(
+                    f"{fieldname} of a stored file cannot change; upload the file again instead"
+                    if fieldname == "file_url"
+                    else f"{fieldname} is computed by maju from the file's bytes and cannot be set"
+                )
+        # Moving bytes between the public and private directories is not done here, so the
+        # flag must keep matching the directory the URL names.
+        if stored and int(self.values.get("is_private") or 0) != int(
+            original.get("is_private") or 0
         ):
             raise errors.ValidationError(
                 "is_private of a stored file cannot change; upload the file again instead"
             )
-        self._set_name_and_type(url)
-        await self._check_attachment()
 
     async def on_trash(self) -> None:
         # F10: after the delete commits, the bytes go unless another record uses them.
