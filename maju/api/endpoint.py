@@ -4,6 +4,11 @@ The connection and transaction are opened here, in the request's own task (datab
 connections by task), and every error is rendered here so the transaction has rolled back first.
 Session bookkeeping then runs in its own short write transaction, and the cookies and body keys
 authentication asked for are put on whatever response resulted, success or error.
+
+Two shapes: `endpoint` reads the (capped) parameters first and authenticates inside the
+request's transaction; a body that may carry files is read only once the caller is known
+(F7). `streaming_endpoint` serves uploads: the caller first, then the body as it arrives
+(F9), then the handler's transaction.
 """
 
 from __future__ import annotations
@@ -15,17 +20,23 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from maju.api.caller import SAFE_METHODS, Caller, authenticate_alone
 from maju.api.form import read_form_dict
 from maju.api.responses import dumps, error_response
-from maju.auth.backend import authenticate
+from maju.auth.backend import Identity, authenticate
 from maju.auth.csrf import check_csrf
 from maju.context import Context, ResponseEffects, reset_current, set_current
 from maju.site import Site
 
 Handler = Callable[[Context, dict[str, Any]], Awaitable[Response]]
 ParamsReader = Callable[[Request], Awaitable[dict[str, Any]]]
-
-SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Reads the body of a request whose caller is already known (F7).
+BodyReader = Callable[[Request, Caller], Awaitable[dict[str, Any]]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+# Everything before the handler's transaction: its parameters, and the caller if known.
+_Prepare = Callable[
+    [Request, Site, ResponseEffects], Awaitable[tuple[dict[str, Any], Identity | None]]
+]
 
 
 def site_of(request: Request) -> Site:
@@ -33,22 +44,48 @@ def site_of(request: Request) -> Site:
     return site
 
 
-def endpoint(
-    handler: Handler, read_params: ParamsReader = read_form_dict
-) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(handler: Handler, read_params: ParamsReader = read_form_dict) -> Endpoint:
     """A Starlette endpoint running `handler` inside one transaction for the request.
 
     `read_params` builds the parameters before the transaction opens (E6's form dict by
-    default; the file upload streams its body to disk instead, F9).
+    default). A multipart body may carry files, so its caller is authenticated first, in a
+    short transaction of its own: a bad key or session answers 401 before it is read (F7).
     """
 
+    async def prepare(
+        request: Request, site: Site, effects: ResponseEffects
+    ) -> tuple[dict[str, Any], Identity | None]:
+        identity = None
+        if _is_multipart(request):
+            identity = await authenticate_alone(request, site, effects)
+        return await read_params(request), identity
+
+    return _endpoint(handler, prepare)
+
+
+def streaming_endpoint(handler: Handler, read_body: BodyReader) -> Endpoint:
+    """F7, F9: the caller is authenticated and A10 decided from the headers before a byte
+    of the body is read; `read_body` (which may refuse the caller, e.g. a Guest, and must
+    pass the fields it reads to `caller.csrf` before it stores anything) then streams the
+    body, and `handler` runs in the request's transaction as that caller."""
+
+    async def prepare(
+        request: Request, site: Site, effects: ResponseEffects
+    ) -> tuple[dict[str, Any], Identity | None]:
+        caller = await Caller.of(request, site, effects)
+        return await read_body(request, caller), caller.identity
+
+    return _endpoint(handler, prepare)
+
+
+def _endpoint(handler: Handler, prepare: _Prepare) -> Endpoint:
     async def run(request: Request) -> Response:
         site = site_of(request)
         developer_mode = site.config.site.developer_mode
         effects = ResponseEffects()
         try:
-            params = await read_params(request)
-            response = await run_in_transaction(request, site, handler, params, effects)
+            params, identity = await prepare(request, site, effects)
+            response = await run_in_transaction(request, site, handler, params, effects, identity)
         except Exception as exc:  # every failure becomes the E9 envelope, after rollback
             response = error_response(exc, developer_mode=developer_mode)
         try:
@@ -64,12 +101,25 @@ def endpoint(
     return run
 
 
+def _is_multipart(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
 async def run_in_transaction(
-    request: Request, site: Site, handler: Handler, params: dict[str, Any], effects: ResponseEffects
+    request: Request,
+    site: Site,
+    handler: Handler,
+    params: dict[str, Any],
+    effects: ResponseEffects,
+    identity: Identity | None = None,
 ) -> Response:
+    """`handler` in the request's transaction; the caller is authenticated here unless it
+    was before the body was read (`identity`)."""
     read_only = request.method in SAFE_METHODS
     async with site.db.transaction(read_only=read_only) as conn:
-        identity = await authenticate(request, conn, site.config, site.secret_key, effects)
+        if identity is None:
+            identity = await authenticate(request, conn, site.config, site.secret_key, effects)
         if identity.session is not None and not read_only:
             # A10: only unsafe requests riding on the cookie alone are checked.
             check_csrf(request, identity.session, params, site.config)

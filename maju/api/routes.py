@@ -8,7 +8,7 @@ from maju.api.documents import create_document, document_item
 from maju.api.endpoint import endpoint
 from maju.api.listing import list_handler
 from maju.api.method import cmd_handler, method_handler
-from maju.files.routes import file_routes, upload_routes
+from maju.files.routes import file_routes, legacy_route, upload_routes
 
 API_PREFIXES = ("/api", "/api/v1")
 ALL_VERBS = ["GET", "POST", "PUT", "DELETE"]
@@ -44,7 +44,7 @@ def api_routes() -> list[BaseRoute]:
             Route(f"{prefix}/method/{{method}}", method, methods=METHOD_VERBS),
             Route(f"{prefix}/method/{{method}}/{{rest:path}}", method, methods=METHOD_VERBS),
         ]
-    # M14: the legacy `cmd` form, on `/` only.
-    routes.append(Route("/", endpoint(cmd_handler), methods=["GET", "POST"]))
+    # M14: the legacy `cmd` form, on `/` only (`cmd=upload_file` in the query streams, F7).
+    routes.append(Route("/", legacy_route(endpoint(cmd_handler)), methods=["GET", "POST"]))
     routes += file_routes()  # F11, F12
     return routes

@@ -9,7 +9,7 @@ never held whole in memory, and the size limit (F8) stops the request the moment
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,9 +55,18 @@ class StreamingForm:
     """One request's parser. `parse` returns the form or raises a 4xx error; on any failure
     the staging file is removed before the error leaves."""
 
-    def __init__(self, staging_dir: Path, max_file_size: int) -> None:
+    def __init__(
+        self,
+        staging_dir: Path,
+        max_file_size: int,
+        before_file: Callable[[Mapping[str, str]], None] | None = None,
+    ) -> None:
+        """`before_file` sees the text fields received so far when the `file` part begins,
+        and all of them at the end: it raises to refuse the request before anything of the
+        file is written (A10's `csrf_token` field, maju.api.caller.CsrfGate)."""
         self.staging_dir = staging_dir
         self.max_file_size = max_file_size
+        self.before_file = before_file
         self.form = ReceivedForm()
         self._part = _Part()
         self._parts = 0
@@ -76,6 +85,8 @@ class StreamingForm:
                 await self._flush()
             if parser is not None and not self._ended:
                 raise errors.BadRequestError("Incomplete multipart body: no closing boundary")
+            if self.before_file is not None:
+                self.before_file(self.form.fields)
             if self.form.file is not None:
                 await self.form.file.finish()
         except BaseException as exc:
@@ -143,6 +154,8 @@ class StreamingForm:
             part.kind = "field"
         elif part.name == FILE_PART and self.form.file is None:
             # F1: the bytes are in part `file`; only the first one counts (E6).
+            if self.before_file is not None:
+                self.before_file(self.form.fields)
             part.kind = "file"
             self.form.file = StagedFile(
                 self.staging_dir, _decode(options[b"filename"]), self.max_file_size

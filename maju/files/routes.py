@@ -1,9 +1,10 @@
-"""The files routes: the streaming upload (F1, F8, F9) and public and private serving (F11-F13).
+"""The files routes: the streaming upload (F1, F7-F9) and public and private serving (F11-F13).
 
-The upload has its own route because the generic method endpoint reads the whole form
-(E6) before its handler runs; here the body is parsed as it arrives and the `file` part goes
-straight to disk, then the same endpoint wrapper (transaction, caller, CSRF, errors) runs
-the upload with the parameters this route read.
+The upload has its own route because the generic method endpoint reads the whole form (E6)
+before its handler runs. Here the caller is known first (F7: a bad key, a dead session or a
+Guest is refused before a byte of the body is read), then the body is parsed as it arrives
+and the `file` part goes straight to disk, then the upload runs in the request's transaction
+as that caller (maju.api.endpoint.streaming_endpoint).
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive
 
 from maju import errors
-from maju.api.endpoint import endpoint, site_of
+from maju.api.caller import Caller
+from maju.api.endpoint import Endpoint, endpoint, site_of, streaming_endpoint
 from maju.api.form import read_form_dict
 from maju.api.method import call_method
 from maju.api.responses import JSONResponse, message_body
-from maju.auth import cookies
 from maju.config import Config
 from maju.context import Context
 from maju.files.multipart import StreamingForm
 from maju.files.serving import serve_private, serve_public
 from maju.files.storage import StagedFile
-from maju.files.upload import check_guest, save_upload
+from maju.files.upload import GUESTS_REFUSED, check_guest, save_upload
 
 # M11: every name `upload_file` answers under.
 UPLOAD_METHODS = ("upload_file", "frappe.handler.upload_file", "maju.files.upload_file")
@@ -40,14 +41,30 @@ def upload_paths(prefixes: Iterable[str]) -> frozenset[str]:
 
 def upload_routes(prefixes: Iterable[str], verbs: list[str]) -> list[BaseRoute]:
     """The upload names on every verb a method path serves: POST streams, the others go to
-    the dispatcher like any method call (M4 answers them 403 `Not permitted`)."""
+    the dispatcher like any method call (M4 answers them 403 `Not permitted`). M1's extra
+    path segments stream too, under the API's body limit (only the plain paths get F8's)."""
     routes: list[BaseRoute] = []
     for path in sorted(upload_paths(prefixes)):
         routes += [
             Route(path, upload_route, methods=verbs),
             Route(f"{path}/", upload_route, methods=verbs),
+            Route(f"{path}/{{rest:path}}", upload_route, methods=verbs),
         ]
     return routes
+
+
+def legacy_route(fallback: Endpoint) -> Endpoint:
+    """M14's `/`: `POST /?cmd=upload_file` is the streamed upload (F7, F9; the API's body
+    limit applies). A `cmd` sent only in the body cannot be known before the body is read, so
+    that request goes to `fallback`, the generic endpoint, which still authenticates a
+    multipart body before reading it."""
+
+    async def route(request: Request) -> Response:
+        if request.method == "POST" and request.query_params.get("cmd") in UPLOAD_METHODS:
+            return await _streamed_upload(request)
+        return await fallback(request)
+
+    return route
 
 
 def file_routes() -> list[BaseRoute]:
@@ -59,15 +76,20 @@ def file_routes() -> list[BaseRoute]:
 
 async def upload_route(request: Request) -> Response:
     if request.method != "POST":
-        name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        # The segment after /method/ (M1: anything after it is ignored).
+        name = request.url.path.split("/method/", 1)[1].split("/", 1)[0]
 
         async def dispatch(ctx: Context, params: dict[str, Any]) -> Response:
             return await call_method(ctx, name, params)
 
         return await endpoint(dispatch)(request)
+    return await _streamed_upload(request)
+
+
+async def _streamed_upload(request: Request) -> Response:
     upload = _StreamedUpload(site_of(request).config)
     try:
-        return await endpoint(upload.handle, read_params=upload.read_params)(request)
+        return await streaming_endpoint(upload.handle, upload.read_body)(request)
     finally:
         upload.discard()
 
@@ -79,18 +101,23 @@ class _StreamedUpload:
         self.config = config
         self.staged: StagedFile | None = None
 
-    async def read_params(self, request: Request) -> dict[str, Any]:
-        """E6's form dict, with the `file` part staged on disk instead of kept in it."""
-        if not self.config.files.allow_guest_upload and not _has_credentials(request):
-            # F7 before the body: a caller with no credentials at all can only be a Guest.
-            raise errors.PermissionError("Guests are not allowed to upload files; log in first")
+    async def read_body(self, request: Request, caller: Caller) -> dict[str, Any]:
+        """E6's form dict, with the `file` part staged on disk instead of kept in it. Runs
+        once the caller is known: a Guest is refused before the body is read (F7)."""
+        if caller.is_guest and not self.config.files.allow_guest_upload:
+            raise errors.PermissionError(GUESTS_REFUSED)
         content_type = request.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
             # F3's `file_url` alone may come urlencoded or as JSON: E6 as usual, capped at
-            # the API's body limit (this path's own limit is the larger file limit).
+            # the API's body limit (this path's own limit is the larger file limit). Nothing
+            # is stored from it, and A10 is checked on its parameters like any request's.
             capped = Request(request.scope, _capped(request, self.config.api.max_body_size))
             return await read_form_dict(capped)
-        parser = StreamingForm(self.config.private_files_dir, self.config.files.max_file_size)
+        parser = StreamingForm(
+            self.config.private_files_dir,
+            self.config.files.max_file_size,
+            before_file=caller.csrf.check,  # A10 before a byte of the file is stored
+        )
         form = await parser.parse(content_type, request.stream())
         self.staged = form.file
         params: dict[str, Any] = {}
@@ -108,10 +135,6 @@ class _StreamedUpload:
         if self.staged is not None:
             self.staged.discard()
             self.staged = None
-
-
-def _has_credentials(request: Request) -> bool:
-    return "authorization" in request.headers or cookies.SID in request.cookies
 
 
 def _capped(request: Request, limit: int) -> Receive:

@@ -2,9 +2,10 @@
 File record.
 
 Two doors lead here. The streaming route (maju.files.routes) serves
-`/api/method/upload_file` and its aliases: the body is parsed as it arrives and the `file`
-part staged without passing through memory. Any other way of naming the method (`/?cmd=…`,
-extra path segments, M1/M14) reaches `upload_file` below through the method dispatcher,
+`/api/method/upload_file`, its aliases and `POST /?cmd=upload_file`: the caller is known
+before the body is read (F7), then the body is parsed as it arrives and the `file` part
+staged without passing through memory. Any other way of naming the method (its dotted
+path, a `cmd` inside the body) reaches `upload_file` below through the method dispatcher,
 after E6 parsed the form (Starlette spools the part), so it behaves the same, with the API's
 body limit.
 """
@@ -67,10 +68,13 @@ def _text(params: dict[str, Any], key: str) -> str | None:
     return str(value).strip() or None
 
 
+GUESTS_REFUSED = "Guests are not allowed to upload files; log in first"
+
+
 def check_guest(ctx: Context) -> None:
     """F7: anonymous uploads only with `files.allow_guest_upload` (A15: 403, not 401)."""
     if ctx.is_guest and not ctx.config.files.allow_guest_upload:
-        raise errors.PermissionError("Guests are not allowed to upload files; log in first")
+        raise errors.PermissionError(GUESTS_REFUSED)
 
 
 async def save_upload(
