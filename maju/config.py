@@ -22,6 +22,8 @@ class SiteConfig:
     secret_key: str = ""
     developer_mode: bool = False
     base_url: str | None = None
+    # S13: hosts whose requests may supply the origin of absolute URLs when base_url is unset.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
     time_zone: str = "UTC"
     # Folder holding the SQLite file, the files directories and the generated secret key.
     dir: str = "site"

@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from maju import errors
 from maju.api.whitelist import whitelist
-from maju.auth.client_ip import request_origin
 from maju.auth.lockout import check_lockout, clear_user, lockout_keys, record_failure
 from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
 from maju.auth.passwords import check_password, set_password
+from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
 from maju.db.connection import Connection
@@ -44,6 +44,13 @@ async def reset_password(ctx: Context, user: str = "") -> str:
     if found is None or not found["enabled"] or found["name"] in ("Guest", "Administrator"):
         return SENT
     name = str(found["name"])
+    assert ctx.request is not None
+    origin = public_origin(ctx.request.scope, ctx.config)
+    if origin is None:
+        # S13: a link built from an unlisted Host would hand the key to whoever chose that
+        # Host; and the user's current link, if any, stays valid.
+        log.warning("no password reset link was sent to %s: no trusted public origin", name)
+        return SENT
     key = secrets.token_urlsafe(32)
     q = ctx.db.dialect.quote
     # One live key per user: a new request voids the older link.
@@ -53,15 +60,8 @@ async def reset_password(ctx: Context, user: str = "") -> str:
         f"VALUES (:hash, :user, :expires)",
         {"hash": _hash(key), "user": name, "expires": time.time() + KEY_LIFETIME},
     )
-    await _send(ctx, name, f"{_base_url(ctx)}/update-password?key={key}")
+    await _send(ctx, name, f"{origin}/update-password?key={key}")
     return SENT
-
-
-def _base_url(ctx: Context) -> str:
-    if ctx.config.site.base_url:
-        return ctx.config.site.base_url.rstrip("/")
-    assert ctx.request is not None
-    return request_origin(ctx.request.scope, ctx.config.proxy.trusted_proxies)
 
 
 def reset_hooks(apps: tuple[str, ...]) -> list[Callable[..., Any]]:
