@@ -39,7 +39,11 @@ def check_csrf(request: Request, session: Session, params: dict[str, Any], confi
         return
     origin = request.headers.get("origin")
     if origin is None:
-        return
+        # Old clients and same-origin form posts send no Origin; a browser that says the request
+        # is cross-site (some omit Origin there) is refused like a foreign Origin.
+        if request.headers.get("sec-fetch-site", "").strip().lower() != "cross-site":
+            return
+        raise errors.CSRFTokenError("Invalid Request")
     if normalise_origin(origin) == site_origin(request, config):
         return
     if origin_allowed(origin, allowed_origins(config.cors.allow_cors)):

@@ -88,6 +88,39 @@ async def test_a10_no_origin_or_own_origin_passes(site: Site) -> None:
             assert r.status_code == 200, (headers, r.text)
 
 
+async def test_a10_cross_site_fetch_without_origin_refused(site: Site) -> None:
+    """A10: "no Origin" passes only without `Sec-Fetch-Site: cross-site`."""
+    cross = {"Sec-Fetch-Site": "cross-site"}
+    async with _sm_client(site) as client:
+        for headers in (cross, {"Sec-Fetch-Site": " Cross-Site "}):
+            r = await client.post(PATH, json={"user": "target@example.com"}, headers=headers)
+            _assert_refused(r)
+        r = await client.delete(PATH, headers=cross)
+        _assert_refused(r)
+        assert not await _keys_issued(site)
+        # The token still passes, as do same-site and user-initiated requests without Origin.
+        token = (await client.get("/api/method/maju.auth.get_csrf_token")).json()["message"]
+        r = await client.post(
+            PATH,
+            json={"user": "target@example.com"},
+            headers={**cross, "X-Frappe-CSRF-Token": token},
+        )
+        assert r.status_code == 200, r.text
+        for value in ("same-origin", "same-site", "none"):
+            r = await client.post(
+                PATH, json={"user": "target@example.com"}, headers={"Sec-Fetch-Site": value}
+            )
+            assert r.status_code == 200, (value, r.text)
+        # A safe request is never checked.
+        r = await client.get("/api/method/frappe.auth.get_logged_user", headers=cross)
+        assert r.status_code == 200
+    # Header-authenticated requests are not checked either.
+    r = await site.client.post(
+        PATH, json={"user": "target@example.com"}, headers={**site.admin_headers, **cross}
+    )
+    assert r.status_code == 200
+
+
 async def test_a10_safe_requests_and_header_auth_unchecked(site: Site) -> None:
     async with _sm_client(site) as client:
         r = await client.get("/api/method/frappe.auth.get_logged_user", headers={"Origin": EVIL})
