@@ -73,8 +73,13 @@ def error_response(exc: BaseException, *, developer_mode: bool) -> JSONResponse:
         headers = {}
         line = f"{name}: {exc}" if developer_mode else f"{name}: Internal server error"
         body = {"exc_type": name, "exception": line}
-    trace = "".join(traceback.format_exception(exc)) if developer_mode else line
-    body["exc"] = orjson.dumps([trace]).decode()
+    if isinstance(exc, errors.DoesNotExistError):
+        # E9: a 404 carries neither `exception` nor `exc`, as Frappe's: the JavaScript SDK reports
+        # `exception ?? exc_type`, and apps compare that with "DoesNotExistError".
+        body.pop("exception", None)
+    else:
+        trace = "".join(traceback.format_exception(exc)) if developer_mode else line
+        body["exc"] = orjson.dumps([trace]).decode()
     # S11 here too: a 500 rendered by Starlette's outermost ServerErrorMiddleware never passes
     # through SecurityHeadersMiddleware, and no error answer should be cached anyway.
     headers.update(ERROR_HEADERS)

@@ -24,10 +24,18 @@ DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$"
 def assert_error(
     r: httpx.Response, status: int, exc_type: str, message: str | None = None
 ) -> dict[str, Any]:
-    """E9: status, exc_type and, when given, the exact message in `exception`."""
+    """E9: status, exc_type and, when given, the exact message in `exception`.
+
+    A 404 carries neither `exception` nor `exc`: its message is in `_server_messages` (E10).
+    """
     assert r.status_code == status, r.text
     body: dict[str, Any] = r.json()
     assert body["exc_type"] == exc_type, body
+    if status == 404:
+        assert "exception" not in body and "exc" not in body, body
+        if message is not None:
+            assert messages(body) == [message], body
+        return body
     if message is not None:
         assert body["exception"] == f"{exc_type}: {message}", body
     return body

@@ -31,16 +31,24 @@ VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 def assert_envelope(
     response: httpx.Response, status: int, exc_type: str, message: str | None = None
 ) -> dict[str, Any]:
-    """E9: exc_type, a one-line exception, exc as a JSON array of that line, no traceback."""
+    """E9: exc_type, a one-line exception, exc as a JSON array of that line, no traceback.
+
+    A 404 carries neither `exception` nor `exc`; its message is in `_server_messages` (E10).
+    """
     assert response.status_code == status, response.text
     assert response.headers["content-type"].split(";")[0] == "application/json"
     body: dict[str, Any] = response.json()
     assert body["exc_type"] == exc_type
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    assert_s11(response)
+    if status == 404:
+        assert "exception" not in body and "exc" not in body, body
+        if message is not None:
+            assert [m["message"] for m in server_messages(body)] == [message]
+        return body
     expected_line = f"{exc_type}: {message}" if message is not None else body["exception"]
     assert body["exception"] == expected_line and "\n" not in body["exception"]
     assert isinstance(body["exc"], str) and json.loads(body["exc"]) == [body["exception"]]
-    assert "Traceback" not in response.text and 'File "' not in response.text
-    assert_s11(response)
     return body
 
 
@@ -61,7 +69,7 @@ def server_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------------- E1, E4
 
 
-async def test_e4_unknown_route_is_404_with_full_envelope(site: Site) -> None:
+async def test_e4_e9_unknown_route_is_404_without_exception_or_exc(site: Site) -> None:
     for path in (
         "/api/nothing",
         "/api/v1/nothing",
@@ -81,7 +89,7 @@ async def test_e4_unknown_route_is_404_with_full_envelope(site: Site) -> None:
                 "raise_exception": 1,
             }
         ]
-        assert set(body) == {"exc_type", "exception", "exc", "_server_messages"}
+        assert set(body) == {"exc_type", "_server_messages"}  # E9: no exception, no exc
 
 
 async def test_e1_api_v1_behaves_as_api(site: Site) -> None:
@@ -99,7 +107,9 @@ async def test_e1_api_v1_behaves_as_api(site: Site) -> None:
         )
         assert plain.status_code == v1.status_code, path
         if plain.status_code == 404:  # the message names the path asked for
-            assert v1.json()["exception"] == plain.json()["exception"].replace("/api", "/api/v1")
+            assert v1.json()["_server_messages"] == plain.json()["_server_messages"].replace(
+                "/api", "/api/v1"
+            )
         else:
             assert plain.json() == v1.json(), path
 
@@ -258,9 +268,14 @@ def test_e11_status_table(status: int, name: str) -> None:
     response = error_response(cls("Something went wrong"), developer_mode=False)
     assert response.status_code == status
     body = orjson.loads(response.body)
-    assert body["exc_type"] == name and body["exception"] == f"{name}: Something went wrong"
+    assert body["exc_type"] == name and ("_error_message" in body) == (status == 403)
+    if status == 404:  # E9: neither exception nor exc, in developer mode too
+        assert "exception" not in body and "exc" not in body
+        dev = orjson.loads(error_response(cls("gone"), developer_mode=True).body)
+        assert set(dev) == {"exc_type", "_server_messages"}
+        return
+    assert body["exception"] == f"{name}: Something went wrong"
     assert orjson.loads(body["exc"]) == [body["exception"]]
-    assert ("_error_message" in body) == (status == 403)
 
 
 def test_e11_nesting_follows_frappe() -> None:

@@ -17,10 +17,18 @@ LIST = "/api/resource/ToDo"
 
 
 def assert_error(r: httpx.Response, status: int, exc_type: str, message: str) -> None:
-    """E9: the status, the class and the message (never SQL or a traceback)."""
+    """E9: the status, the class and the message (never SQL or a traceback).
+
+    A 404 carries neither `exception` nor `exc`: its message is in `_server_messages` (E10).
+    """
     assert r.status_code == status, r.text
     body = r.json()
     assert body["exc_type"] == exc_type
+    if status == 404:
+        assert "exception" not in body and "exc" not in body, body
+        messages = [orjson.loads(m) for m in orjson.loads(body["_server_messages"])]
+        assert [m["message"] for m in messages] == [message]
+        return
     assert body["exception"] == f"{exc_type}: {message}"
     assert orjson.loads(body["exc"]) == [body["exception"]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +84,12 @@ async def file_rows(site: Site) -> list[dict[str, Any]]:
 
 
 def message(r: httpx.Response) -> str:
-    """The one user-facing message of an E9 error body."""
+    """The one user-facing message of an E9 error body (a 404 has no `exception`: E10's)."""
     body = r.json()
+    if "exception" not in body:
+        [encoded] = json.loads(body["_server_messages"])
+        text: str = json.loads(encoded)["message"]
+        return text
     line: str = body["exception"]
     return line.split(": ", 1)[1]
 
