@@ -126,20 +126,23 @@ def _reload_dirs(config: Config) -> list[str]:
     return [str(d) for d in dirs if d.is_dir()]
 
 
+def _worker_count(workers: int) -> int:
+    """At least one worker process: uvicorn would start with 0 and serve nothing."""
+    if workers < 1:
+        raise errors.ConfigError(f"the number of workers must be at least 1, got {workers}")
+    return workers
+
+
 @main.command()
 @click.option("--host", help="Bind address (default: [server] host).")
 @click.option("--port", type=int, help="Port (default: [server] port).")
-@click.option("--workers", type=int, help="Worker processes (default: [server] workers).")
-@click.option("--uds", type=click.Path(), help="Listen on this UNIX socket instead (behind nginx).")
 @click.option(
-    "--proxy-headers/--no-proxy-headers",
-    default=True,
-    show_default=True,
-    help="Honour X-Forwarded-Proto/For from trusted proxies.",
+    "--workers", type=int, help="Worker processes, at least 1 (default: [server] workers)."
 )
 @click.option(
-    "--forwarded-allow-ips",
-    help="Proxies trusted for X-Forwarded-* (default 127.0.0.1; '*' with --uds).",
+    "--uds",
+    type=click.Path(),
+    help="Listen on this UNIX socket instead (behind nginx); X-Forwarded-* is then trusted.",
 )
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
@@ -149,8 +152,6 @@ def serve(
     port: int | None,
     workers: int | None,
     uds: str | None,
-    proxy_headers: bool,
-    forwarded_allow_ips: str | None,
     reload: bool,
     access_log: bool,
 ) -> None:
@@ -167,19 +168,20 @@ def serve(
     from maju.site import build_registry
 
     config = _config()
+    count = _worker_count(workers if workers is not None else config.server.workers)
     resolve_secret_key(config)  # production refuses an empty secret key, before binding
     build_registry(config)  # DocType errors stop us here, as one line, not as a traceback
-    if forwarded_allow_ips is None and uds:
-        forwarded_allow_ips = "*"
     uvicorn.run(
         APP_IMPORT_STRING,
         factory=True,
         host=host if host is not None else config.server.host,
         port=port if port is not None else config.server.port,
-        workers=None if reload else (workers if workers is not None else config.server.workers),
+        workers=None if reload else count,
         uds=uds,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
+        # C5 is the only rule for X-Forwarded-*: maju applies proxy.trusted_proxies (and trusts
+        # a UNIX socket peer) itself. uvicorn's own rewrite trusts 127.0.0.1 by default, and with
+        # "*" the leftmost X-Forwarded-For entry, so a client could choose its IP (lockout, C4).
+        proxy_headers=False,
         reload=reload,
         reload_dirs=_reload_dirs(config) if reload else None,
         access_log=access_log,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from maju.bootstrap import SetupResult, migrate_site, setup_site
 from maju.config import Config, load_config
 from maju.site import open_database
 from tests.conftest import require_backend
-from tests.servers import free_port
+from tests.servers import START_SECONDS, _schema, free_port
 from tests.sites import REPO_ROOT, postgres_schema, postgres_url
 
 UP_TO_DATE = "Schema is up to date: nothing to change."
@@ -191,35 +192,48 @@ def test_add_user(cli_site: CliSite) -> None:
     assert "bob@example.com" not in users
 
 
-@pytest.fixture
-def served(cli_site: CliSite) -> Iterator[str]:
-    """`maju serve` on a free port for the migrated site; yields its base URL."""
-    migrated(cli_site)
+@contextmanager
+def maju_serve(cli_site: CliSite, uds: Path | None = None) -> Iterator[str]:
+    """`maju serve` on a free port (or on the UNIX socket `uds`) for the migrated site; yields
+    its base URL (for a socket, the URL to send through `httpx.HTTPTransport(uds=...)`)."""
     port = free_port()
+    where = ["--uds", str(uds)] if uds else ["--port", str(port)]
     log = (cli_site.root / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "maju.cli", "serve", "--port", str(port), "--no-access-log"],
+        [sys.executable, "-m", "maju.cli", "serve", *where, "--no-access-log"],
         cwd=cli_site.root,
         env=cli_site.env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = "http://maju" if uds else f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                httpx.get(f"{base}/api/method/ping", timeout=1)
-                break
+                # httpcore leaks the socket of a refused UNIX connection: wait for the file.
+                if uds is None or uds.exists():
+                    transport = httpx.HTTPTransport(uds=str(uds) if uds else None)
+                    with httpx.Client(transport=transport) as client:
+                        client.get(f"{base}/api/method/ping", timeout=1)
+                    break
             except httpx.TransportError:
-                assert server.poll() is None, (cli_site.root / "serve.log").read_text()
-                assert time.monotonic() < deadline, "maju serve did not start in 30 s"
-                time.sleep(0.1)
+                pass
+            assert server.poll() is None, (cli_site.root / "serve.log").read_text()
+            assert time.monotonic() < deadline, f"maju serve not up in {START_SECONDS} s"
+            time.sleep(0.1)  # polling a starting process, not timing behaviour
         yield base
     finally:
         server.terminate()
         server.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture
+def served(cli_site: CliSite) -> Iterator[str]:
+    migrated(cli_site)
+    with maju_serve(cli_site) as base:
+        yield base
 
 
 def test_generate_keys_pair_authenticates_against_the_server(
@@ -280,3 +294,82 @@ def test_migrate_on_postgresql(cli_site: CliSite, request: pytest.FixtureRequest
             assert not (cli_site.root / "site" / "maju.db").exists()
 
     asyncio.run(with_schema())
+
+
+# ---------------------------------------------------------------------------------- C5, A13
+
+
+def _fail_login(base: str, user: str, forwarded_for: str, uds: Path | None = None) -> int:
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(uds) if uds else None)) as client:
+        r = client.post(
+            f"{base}/api/method/login",
+            json={"usr": user, "pwd": "wrong"},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+    return r.status_code
+
+
+def _lock_after_three(cli_site: CliSite) -> None:
+    with cli_site.config_path.open("a", encoding="utf-8") as config:
+        config.write("[auth]\nlogin_max_attempts = 3\nlogin_lock_seconds = 600\n")
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["default", "trusted_proxies"])
+def test_c5_a13_serve_reads_x_forwarded_for_only_from_trusted_proxies(
+    cli_site: CliSite, backend: str, trusted: bool
+) -> None:
+    """Issue 10 item 12: with the default `proxy.trusted_proxies = []`, a client on 127.0.0.1
+    cannot dodge per-IP lockout by sending a new X-Forwarded-For each time (uvicorn's own proxy
+    headers used to trust 127.0.0.1); listing 127.0.0.1 makes the forwarded address the client."""
+    _lock_after_three(cli_site)
+    if trusted:
+        with cli_site.config_path.open("a", encoding="utf-8") as config:
+            config.write('[proxy]\ntrusted_proxies = ["127.0.0.1"]\n')
+    with _schema(backend) as schema:
+        if backend == "postgresql":
+            cli_site.env["MAJU_DATABASE__URL"] = postgres_url()
+            cli_site.env["MAJU_DATABASE__SCHEMA"] = schema
+        asyncio.run(migrate_site(load_config(cli_site.config_path, environ=cli_site.env)))
+        with maju_serve(cli_site) as base:
+            # Three wrong passwords, for three unknown users, each "from" another address.
+            for n in range(3):
+                assert _fail_login(base, f"u{n}@example.com", f"198.51.100.{n}") == 401
+            # A fourth user and address: the peer 127.0.0.1 is locked unless it is a proxy.
+            fourth = _fail_login(base, "u3@example.com", "198.51.100.3")
+            if not trusted:
+                assert fourth == 429
+                return
+            assert fourth == 401
+            for n in range(3):
+                assert _fail_login(base, f"v{n}@example.com", "198.51.100.9") == 401
+            # 198.51.100.9 has its three failures now; any user from it is locked ...
+            assert _fail_login(base, "u5@example.com", "198.51.100.9") == 429
+            # ... and the right-most untrusted hop is the client, whatever is on its left.
+            assert _fail_login(base, "u6@example.com", "198.51.100.9, 198.51.100.7") == 401
+            assert _fail_login(base, "u7@example.com", "198.51.100.7, 198.51.100.9") == 429
+
+
+def test_c5_a13_serve_on_a_unix_socket_trusts_only_the_last_forwarded_hop(
+    cli_site: CliSite, tmp_path: Path
+) -> None:
+    """Behind nginx on `--uds` the socket peer is trusted (C5): the right-most X-Forwarded-For
+    entry (the one nginx appends) is the client, never a left-hand one the client wrote."""
+    _lock_after_three(cli_site)
+    migrated(cli_site)
+    socket = tmp_path / "maju.sock"
+    with maju_serve(cli_site, uds=socket) as base:
+        for n in range(3):  # the client forges a new left-hand address each time
+            forged = f"203.0.113.{n}, 198.51.100.1"
+            assert _fail_login(base, f"u{n}@example.com", forged, socket) == 401
+        assert _fail_login(base, "u3@example.com", "203.0.113.9, 198.51.100.1", socket) == 429
+        assert _fail_login(base, "u4@example.com", "198.51.100.1, 198.51.100.2", socket) == 401
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_serve_refuses_fewer_than_one_worker(cli_site: CliSite, workers: str) -> None:
+    """Issue 10 item 14: uvicorn would start with no worker and serve nothing."""
+    migrated(cli_site)
+    line = cli_site.fails("serve", "--port", str(free_port()), "--workers", workers)
+    assert line == f"Error: the number of workers must be at least 1, got {workers}"
+    line = cli_site.fails("serve", "--port", str(free_port()), env={"MAJU_SERVER__WORKERS": "0"})
+    assert line == "Error: the number of workers must be at least 1, got 0"
