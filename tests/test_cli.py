@@ -251,6 +251,16 @@ def test_generate_keys_pair_authenticates_against_the_server(
     assert r.status_code == 401 and r.json()["exc_type"] == "AuthenticationError"
 
 
+def test_generate_keys_refuses_guest_and_unknown_users(cli_site: CliSite) -> None:
+    """Issue 10 item 14 (A11): Guest must never hold a key pair."""
+    migrated(cli_site)
+    assert cli_site.fails("generate-keys", "Guest") == "Error: Guest cannot have API keys"
+    assert (
+        cli_site.fails("generate-keys", "nobody@example.com")
+        == "Error: User nobody@example.com not found"
+    )
+
+
 def test_serve_refuses_to_start_without_a_secret_key(cli_site: CliSite) -> None:
     # Production mode (the default) and a site never migrated: no generated key yet.
     line = cli_site.fails("serve", "--port", str(free_port()))

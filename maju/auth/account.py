@@ -16,8 +16,6 @@ async def generate_keys(ctx: Context, user: str) -> dict[str, str]:
     """
     if not ctx.is_privileged:
         raise errors.PermissionError("Only a System Manager may generate API keys")
-    if user == "Guest":
-        raise errors.ValidationError("Guest cannot have API keys")
     pair = await keys.generate_keys(ctx.db, user)
     return {"api_key": pair.api_key, "api_secret": pair.api_secret}
 

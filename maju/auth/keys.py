@@ -22,13 +22,23 @@ def hash_secret(secret: str) -> str:
 
 
 async def generate_keys(conn: Connection, user: str) -> KeyPair:
-    """Keep the user's key once set, issue a new secret; only this return value shows it."""
+    """Keep the user's key once set, issue a new secret; only this return value shows it.
+
+    The API method and `maju generate-keys` both come here, so both refuse Guest (keys would
+    make an anonymous identity that authenticates), an unknown user (404) and a disabled one
+    (its keys could never authenticate, A7).
+    """
+    if user == "Guest":
+        raise errors.ValidationError("Guest cannot have API keys")
     q = conn.dialect.quote
     row = await conn.fetch_one(
-        f"SELECT {q('api_key')} FROM {q('tabUser')} WHERE {q('name')} = :name", {"name": user}
+        f"SELECT {q('api_key')}, {q('enabled')} FROM {q('tabUser')} WHERE {q('name')} = :name",
+        {"name": user},
     )
     if row is None:
         raise errors.DoesNotExistError(f"User {user} not found")
+    if not row["enabled"]:
+        raise errors.ValidationError(f"User {user} is disabled: enable it before issuing API keys")
     api_key = row["api_key"] or secrets.token_hex(8)[:15]
     api_secret = secrets.token_hex(16)
     await conn.execute(

@@ -180,3 +180,33 @@ async def test_a11_cli_uses_the_same_code(site: Site) -> None:
         WHO, headers={"Authorization": f"token {second.api_key}:{second.api_secret}"}
     )
     assert r.json() == {"message": ANN}
+
+
+async def test_a11_no_keys_for_guest_unknown_or_disabled_users(site: Site) -> None:
+    """Issue 10 item 14: Guest never gets a key pair (by the API or `maju generate-keys`), nor
+    does a disabled user, whose keys could not authenticate (A7); an unknown user is 404."""
+    from maju.bootstrap import issue_keys
+    from maju.errors import DoesNotExistError, ValidationError
+
+    await add_user(site.config, "off@example.com", enabled=False)
+    path = "/api/method/frappe.core.doctype.user.user.generate_keys"
+    cases = [
+        ("Guest", 417, "Guest cannot have API keys"),
+        ("off@example.com", 417, "User off@example.com is disabled"),
+        ("nobody@example.com", 404, "User nobody@example.com not found"),
+    ]
+    for user, status, message in cases:
+        r = await site.client.post(path, json={"user": user}, headers=site.admin_headers)
+        assert r.status_code == status, (user, r.text)
+        assert message in r.text
+    with pytest.raises(ValidationError, match="Guest cannot have API keys"):
+        await issue_keys(site.config, "Guest")
+    with pytest.raises(ValidationError, match="is disabled"):
+        await issue_keys(site.config, "off@example.com")
+    with pytest.raises(DoesNotExistError):
+        await issue_keys(site.config, "nobody@example.com")
+    rows = await fetch_all(
+        site.config,
+        'SELECT "name" FROM "tabUser" WHERE "api_key" IS NOT NULL OR "api_secret" IS NOT NULL',
+    )
+    assert {r["name"] for r in rows} <= {"Administrator"}
