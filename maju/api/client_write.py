@@ -16,7 +16,7 @@ from maju import errors
 from maju.api.arguments import coerce
 from maju.api.whitelist import whitelist
 from maju.context import Context
-from maju.doctype import assign
+from maju.doctype import assign, permissions
 from maju.doctype.document import Document
 from maju.doctype.meta import CHILD_FIELDS, STANDARD_FIELDS
 
@@ -148,12 +148,26 @@ async def cancel(ctx: Context, doctype: str, name: str) -> dict[str, Any]:
     return (await doc.cancel()).as_dict(include_nulls=True)
 
 
+def _require_table_write(ctx: Context, parent: Document, fieldname: str, row: str) -> None:
+    """P6/P7 for deleting a child row: its table's permlevel must be writable. set_value and
+    insert leave such a table alone; a delete that did nothing must not answer success, so it
+    is refused: 404 when the caller cannot even read the table (P6: it is unknown to them),
+    else 403."""
+    field = parent.meta.get_field(fieldname)
+    if field is None or assign.table_writable(parent, fieldname):
+        return
+    if field.permlevel not in permissions.access(ctx, parent.meta).read_levels:
+        raise errors.DoesNotExistError(f"{row} not found")
+    raise errors.PermissionError(f"No permission to change {parent.meta.name} {fieldname}")
+
+
 @whitelist(methods=("POST", "DELETE"))
 async def delete(ctx: Context, doctype: str, name: str) -> None:
     """D17's checks; a child row is removed from its parent, which is saved (P7)."""
     if ctx.registry[doctype].istable:
         parent, row = await _parent_of_row(ctx, doctype, name)
         fieldname = str(row.values.get("parentfield"))
+        _require_table_write(ctx, parent, fieldname, f"{doctype} {name}")
         parent.set_rows(fieldname, [r for r in parent.rows(fieldname) if r is not row])
         await parent.save()
         return

@@ -159,6 +159,25 @@ async def test_p6_user_cannot_grant_self_roles_by_client_methods(site: Site) -> 
     assert "System Manager" not in await _roles(site), r.text
 
 
+async def test_p6_user_cannot_delete_own_role_rows(site: Site) -> None:
+    """Issue 10 item 11: `frappe.client.delete` of a Has Role row obeys `User.roles`' permlevel
+    1, which Ann cannot read: the row is unknown to her (404) and stays."""
+    ann = await _self_owned_user(site)
+    admin_view = await site.client.get(f"/api/resource/User/{ANN}", headers=site.admin_headers)
+    row = admin_view.json()["data"]["roles"][0]["name"]
+    target = {"doctype": "Has Role", "name": row}
+    r = await site.client.post("/api/method/frappe.client.delete", json=target, headers=ann)
+    assert r.status_code == 404 and r.json()["exc_type"] == "DoesNotExistError", r.text
+    r = await site.client.get(f"/api/resource/User/{ANN}", headers=site.admin_headers)
+    assert [role["name"] for role in r.json()["data"]["roles"]] == [row]
+    r = await site.client.post(
+        "/api/method/frappe.client.delete", json=target, headers=site.admin_headers
+    )
+    assert r.status_code == 200, r.text
+    r = await site.client.get(f"/api/resource/User/{ANN}", headers=site.admin_headers)
+    assert r.json()["data"]["roles"] == []
+
+
 async def test_p6_system_manager_still_manages_roles(site: Site) -> None:
     await _self_owned_user(site)
     db = open_database(site.config)

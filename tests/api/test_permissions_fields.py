@@ -216,3 +216,47 @@ async def test_p7_child_rows_follow_the_parent(notes: Notes) -> None:
     assert {row["label"] for row in r.json()["data"]} == {"a", "b"}
     r = await n.get(n.ann, filters='[["Secret Note Item", "label", "=", "secret"]]')
     assert r.json()["data"] == []
+
+
+async def test_p6_p7_client_delete_of_a_child_row_obeys_its_table_permlevel(
+    notes: Notes,
+) -> None:
+    """Issue 10 item 11: `frappe.client.delete` of a row of `Sealed Note.entries` (a permlevel-1
+    Table) needs write at level 1, as set_value and insert do. Without read there the row is
+    unknown (404); with read only, 403; either way it stays. Level 0 write (All) is not enough."""
+    n = notes
+    client, delete = n.site.client, "/api/method/frappe.client.delete"
+    sealed = "/api/resource/Sealed Note"
+    body = {"title": "sealed", "entries": [{"label": "keep"}, {"label": "drop"}]}
+    r = await client.post(sealed, json=body, headers=n.sm)
+    assert r.status_code == 200, r.text
+    rows = {row["label"]: row["name"] for row in r.json()["data"]["entries"]}
+
+    async def labels() -> list[str]:
+        r = await client.get(f"{sealed}/sealed", headers=n.site.admin_headers)
+        return sorted(row["label"] for row in r.json()["data"]["entries"])
+
+    target = {"doctype": "Secret Note Item", "name": rows["drop"]}
+    r = await client.post(delete, json=target, headers=n.ann)
+    assert r.status_code == 404 and r.json()["exc_type"] == "DoesNotExistError", r.text
+    r = await client.post(delete, json=target, headers=n.auditor)
+    assert r.status_code == 403 and r.json()["exc_type"] == "PermissionError", r.text
+    r = await client.request("DELETE", delete, params=target, headers=n.auditor)
+    assert r.status_code == 403, r.text
+    assert await labels() == ["drop", "keep"]
+    # set_value by the same users leaves the rows alone too (P6: unwritable values ignored).
+    r = await client.post(
+        "/api/method/frappe.client.set_value",
+        json={**target, "fieldname": "label", "value": "changed"},
+        headers=n.auditor,
+    )
+    assert r.status_code == 200 and await labels() == ["drop", "keep"], r.text
+    # Level-1 write (System Manager) deletes it; a level-0 table (Secret Note.items) needs none.
+    r = await client.post(delete, json=target, headers=n.sm)
+    assert r.status_code == 200 and r.json() == {}, r.text
+    assert await labels() == ["keep"]
+    ann = await _doc(n, n.ann, "ann-note")
+    row = next(item["name"] for item in ann["items"] if item["label"] == "b")
+    r = await client.post(delete, json={"doctype": "Secret Note Item", "name": row}, headers=n.ann)
+    assert r.status_code == 200, r.text
+    assert [item["label"] for item in (await _doc(n, n.ann, "ann-note"))["items"]] == ["a"]
