@@ -15,7 +15,7 @@ from pathlib import Path
 from maju import errors
 from maju.auth.keys import KeyPair, generate_keys
 from maju.auth.passwords import set_password
-from maju.auth.users import create_user, ensure_builtins
+from maju.auth.users import check_user_email, create_user, ensure_builtins
 from maju.config import Config, resolve_secret_key
 from maju.db.connection import Connection
 from maju.db.migrate import existing_columns, site_tables, sync_schema
@@ -131,7 +131,7 @@ async def add_user(
     async with site_transaction(config) as (conn, registry):
         email_field = registry["User"].get_field("email")
         assert email_field is not None
-        email = coerce(email_field, email.strip())
+        email = coerce(email_field, check_user_email(email))  # the user-name rule, first
         if await storage.exists(conn, registry["User"], email):
             raise errors.DuplicateEntryError(f"User {email} already exists")
         for role in roles:

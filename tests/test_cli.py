@@ -251,6 +251,32 @@ def test_generate_keys_pair_authenticates_against_the_server(
     assert r.status_code == 401 and r.json()["exc_type"] == "AuthenticationError"
 
 
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "ann", "a b@example.com", "<b>@example.com", "a\x01b@example.com"]
+)
+def test_add_user_refuses_empty_or_malformed_names(cli_site: CliSite, bad: str) -> None:
+    """Issue 10 item 13: `maju add-user ""` created a user named "" (whose keys then listed
+    Administrator's ToDos); a user name must be an email address."""
+    migrated(cli_site)
+    line = cli_site.fails("add-user", bad)
+    assert "is not a valid user name: a user name is an email address" in line
+    assert "\x01" not in line  # control characters are shown escaped, never raw
+    long_name = "x" * 130 + "@example.com"
+    assert "at most 140 characters" in cli_site.fails("add-user", long_name)
+
+    async def names() -> list[str]:
+        db = open_database(cli_site.config())
+        await db.connect()
+        try:
+            async with db.transaction(read_only=True) as conn:
+                rows = await conn.fetch_all('SELECT "name" FROM "tabUser" ORDER BY "name"')
+                return [str(r["name"]) for r in rows]
+        finally:
+            await db.disconnect()
+
+    assert asyncio.run(names()) == ["Administrator", "Guest"]
+
+
 def test_generate_keys_refuses_guest_and_unknown_users(cli_site: CliSite) -> None:
     """Issue 10 item 14 (A11): Guest must never hold a key pair."""
     migrated(cli_site)

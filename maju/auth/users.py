@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from maju import errors
 from maju.auth.passwords import set_password
 from maju.db.connection import Connection
 from maju.doctype import storage
@@ -14,6 +16,30 @@ from maju.doctype.registry import Registry
 
 BUILTIN_ROLES = ("Administrator", "System Manager", "All", "Guest")
 BUILTIN_USERS = {"Administrator": "admin@example.com", "Guest": "guest@example.com"}
+# The longest user name: a Data field (and Frappe's name column) holds 140 characters.
+MAX_USER_NAME = 140
+# Frappe's rule for User emails, which are user names: dot-separated atoms of letters, digits
+# and !#$%&'*+/=?^_`{|}~- ; "@"; dot-separated labels of letters, digits and inner hyphens, at
+# least two. No blank, control character, quote, "<", ">" or non-ASCII letter can appear.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+{_LABEL}", re.ASCII | re.IGNORECASE)
+
+
+def check_user_email(email: Any) -> str:
+    """A new user's email, which becomes its name: stripped, else 417 naming the rule.
+
+    Only Administrator and Guest (built in) have other names. An empty or malformed name
+    would make an identity that row conditions could confuse with "unset" (P4, P5).
+    """
+    text = email.strip() if isinstance(email, str) else ""
+    if len(text) <= MAX_USER_NAME and _EMAIL.fullmatch(text):
+        return text
+    shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
+    raise errors.ValidationError(
+        f"{shown} is not a valid user name: a user name is an email address such as "
+        f"ann@example.com, at most {MAX_USER_NAME} characters"
+    )
 
 
 def _standard(name: str, by: str, time_zone: str) -> dict[str, Any]:
@@ -71,6 +97,7 @@ async def create_user(
 ) -> str:
     """Insert a User with roles (the roles must exist); returns the user's name."""
     user_meta = registry["User"]
+    email = check_user_email(email)
     user = name or email
     await storage.insert_row(
         conn,

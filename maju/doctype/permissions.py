@@ -83,7 +83,14 @@ def can(ctx: Context, meta: DocTypeMeta, right: Right, doc: dict[str, Any] | Non
 
 
 def _matches(stored: Any, value: Any) -> bool:
-    return stored is not None and str(stored) == str(value)
+    return stored is not None and is_identity(value) and str(stored) == str(value)
+
+
+def is_identity(value: Any) -> bool:
+    """Whether `value` can name a user in a row condition. An empty one (None, "", blanks)
+    never can: L18's `= ""` also matches NULL, so an empty user's `owner = ""` would open every
+    row whose owner (or allocated_to, assigned_by) is unset."""
+    return value is not None and str(value).strip() != ""
 
 
 def row_pairs(
@@ -105,13 +112,20 @@ def row_pairs(
                 f"{meta.name}.{ROW_CONDITION_HOOK} names {fieldname!r}, which is not a column"
             )
         pairs += ((fieldname, value),)
+    # An empty identity opens no row (`is_identity`): with none left, nothing is open.
+    pairs = tuple((fieldname, value) for fieldname, value in pairs if is_identity(value))
     ctx.cache[key] = pairs
     return pairs
 
 
-def row_filters(ctx: Context, meta: DocTypeMeta) -> list[list[Any]]:
-    """P5 for listings and counts: L14 triples of which a row must match at least one (OR);
-    empty means no restriction. The query compiler parses and binds them like `or_filters`."""
+def row_filters(ctx: Context, meta: DocTypeMeta) -> list[list[Any]] | None:
+    """P5 for listings and counts: L14 triples of which a row must match at least one (OR).
+
+    None means no restriction; an empty list means no row at all (an owner-only caller whose
+    every identity is empty). The query compiler parses and binds them like `or_filters`.
+    """
+    if not owner_only(ctx, meta, "read"):
+        return None
     return [[fieldname, "=", value] for fieldname, value in row_pairs(ctx, meta, "read")]
 
 

@@ -84,8 +84,10 @@ def row_conditions(ctx: Context, meta: DocTypeMeta) -> tuple[Condition, ...]:
     The triples are parsed and bound like `or_filters`, never spliced as text.
     """
     triples = permissions.row_filters(ctx, meta)  # any of: owner, or the controller's fields
-    if not triples:
+    if triples is None:
         return ()
+    if not triples:  # owner-only with no usable identity: an empty OR, which is false
+        return (AnyOf(()),)
     # The condition's own fields resolve whatever the caller may read (P6 governs output).
     zone = ctx.config.site.time_zone
     scope = QueryScope(

@@ -219,3 +219,114 @@ async def test_p6_roles_unreadable_through_child_listing_and_filters(site: Site)
     # a System Manager still reads them
     r = await site.client.get("/api/resource/Has Role", params=child, headers=site.admin_headers)
     assert r.status_code == 200 and "Guest" in r.text, r.text
+
+
+BAD_NAMES = [
+    "",
+    "   ",
+    "ann",
+    "a b@example.com",
+    "<script>@example.com",
+    "ann@exa<mple.com",
+    "a\x01b@example.com",
+    "ann\t@example.com",
+    "ann@example",
+    "x" * 130 + "@example.com",
+]
+
+
+async def test_p4_user_names_must_be_email_addresses(site: Site) -> None:
+    """Issue 10 item 13: the API (as `maju add-user`) refuses empty or malformed user names,
+    including through an email change; User cannot be renamed at all."""
+    admin = site.admin_headers
+    for bad in BAD_NAMES:
+        r = await site.client.post("/api/resource/User", json={"email": bad}, headers=admin)
+        assert r.status_code == 417, (bad, r.text)
+        assert r.json()["exc_type"] in (  # all ValidationError or a subclass (E11)
+            "ValidationError",
+            "MandatoryError",
+            "CharacterLengthExceededError",
+        ), (bad, r.text)
+        r = await site.client.post(
+            "/api/method/frappe.client.insert",
+            json={"doc": {"doctype": "User", "email": bad}},
+            headers=admin,
+        )
+        assert r.status_code == 417, (bad, r.text)
+    r = await site.client.post(
+        "/api/resource/User", json={"email": "<b>@example.com"}, headers=admin
+    )
+    assert "is not a valid user name" in r.text
+    rows = await site.client.get(
+        "/api/resource/User", params={"fields": '["name"]', "limit": "0"}, headers=admin
+    )
+    assert sorted(row["name"] for row in rows.json()["data"]) == ["Administrator", "Guest"]
+    # A valid one is created; changing its email to a bad one is refused as well.
+    r = await site.client.post(
+        "/api/resource/User", json={"email": "cara@example.com"}, headers=admin
+    )
+    assert r.status_code == 200 and r.json()["data"]["name"] == "cara@example.com", r.text
+    for bad in ("a\x01b@example.com", "<b>@example.com", "x" * 141):
+        r = await site.client.put(
+            "/api/resource/User/cara@example.com", json={"email": bad}, headers=admin
+        )
+        assert r.status_code == 417, (bad, r.text)
+    r = await site.client.post(
+        "/api/method/frappe.client.rename_doc",
+        json={"doctype": "User", "old_name": "cara@example.com", "new_name": ""},
+        headers=admin,
+    )
+    assert r.status_code == 417, r.text
+
+
+async def _identity_without_name(site: Site, name: str) -> dict[str, str]:
+    """A User row named `name` written straight to the table (as an older maju's `add-user ""`
+    did) and a key pair for it: the row conditions must not trust such an identity."""
+    db = open_database(site.config)
+    await db.connect()
+    try:
+        async with db.transaction(read_only=False) as conn:
+            q = conn.dialect.quote
+            await conn.execute(
+                f"INSERT INTO {q('tabUser')} ({q('name')}, {q('email')}, {q('enabled')}, "
+                f"{q('owner')}, {q('creation')}, {q('modified')}, {q('modified_by')}, "
+                f"{q('docstatus')}, {q('idx')}) VALUES (:n, :n, 1, 'Administrator', "
+                f"'2024-01-01 00:00:00', '2024-01-01 00:00:00', 'Administrator', 0, 0)",
+                {"n": name},
+            )
+    finally:
+        await db.disconnect()
+    return await site.token_for(name)
+
+
+async def test_p4_p5_empty_identity_never_matches_unset_fields(site: Site) -> None:
+    """Issue 10 item 13: a user with an empty (or blank) name listed Administrator's ToDos,
+    whose `allocated_to`/`assigned_by` were unset (L18: `= ""` matches NULL). An empty
+    identity now opens no row, in listings, counts, get_value and single reads alike."""
+    admin = site.admin_headers
+    r = await site.client.post("/api/resource/ToDo", json={"description": "admin's"}, headers=admin)
+    assert r.status_code == 200, r.text
+    todo = r.json()["data"]["name"]
+    for name in ("", " "):
+        headers = await _identity_without_name(site, name)
+        r = await site.client.get("/api/resource/ToDo", params={"fields": '["*"]'}, headers=headers)
+        assert r.status_code == 200 and r.json()["data"] == [], (name, r.text)
+        r = await site.client.get(
+            "/api/method/frappe.client.get_count", params={"doctype": "ToDo"}, headers=headers
+        )
+        assert r.json() == {"message": 0}, (name, r.text)
+        r = await site.client.get(
+            "/api/method/frappe.client.get_value",
+            params={"doctype": "ToDo", "fieldname": "description"},
+            headers=headers,
+        )
+        assert r.json().get("message") in (None, {}), (name, r.text)
+        r = await site.client.get(f"/api/resource/ToDo/{todo}", headers=headers)
+        assert r.status_code == 403, (name, r.text)
+        # Nor are rows whose fields hold the same empty value opened by it.
+        await site.client.put(
+            f"/api/resource/ToDo/{todo}", json={"allocated_to": None}, headers=admin
+        )
+        r = await site.client.get("/api/resource/ToDo", headers=headers)
+        assert r.json()["data"] == [], (name, r.text)
+        await site.client.delete(f"/api/resource/User/{name}", headers=admin)

@@ -15,7 +15,10 @@ class ToDo(Document):
     @classmethod
     def row_condition(cls, ctx: Context) -> dict[str, str]:
         """P4/P5: as Frappe's ToDo, a user whose rights are owner-only also reaches the ToDos
-        allocated to them or assigned by them (maju.doctype.permissions)."""
+        allocated to them or assigned by them (maju.doctype.permissions). An empty user name
+        opens nothing: `allocated_to = ""` would match every unallocated ToDo."""
+        if not ctx.user.strip():
+            return {}
         return {"allocated_to": ctx.user, "assigned_by": ctx.user}
 
     async def validate(self) -> None:
