@@ -92,6 +92,26 @@ async def test_e4_e9_unknown_route_is_404_without_exception_or_exc(site: Site) -
         assert set(body) == {"exc_type", "_server_messages"}  # E9: no exception, no exc
 
 
+async def test_e9_every_404_has_neither_exception_nor_exc(site: Site) -> None:
+    """E9: unknown route, DocType, document, method target and file alike, for the JavaScript
+    SDK's `exception ?? exc_type` to read "DoesNotExistError"."""
+    h = site.admin_headers
+    answers = [
+        await site.client.get("/api/nope", headers=h),
+        await site.client.get("/api/resource/Nope", headers=h),
+        await site.client.get("/api/resource/ToDo/missing", headers=h),
+        await site.client.delete("/api/resource/ToDo/missing", headers=h),
+        await site.client.get(
+            "/api/method/frappe.client.get", params={"doctype": "ToDo", "name": "x"}, headers=h
+        ),
+        await site.client.get("/files/missing.txt", headers=h),
+        await site.client.get("/private/files/missing.txt", headers=h),
+    ]
+    for r in answers:
+        body = assert_envelope(r, 404, "DoesNotExistError")
+        assert set(body) == {"exc_type", "_server_messages"}, (r.request.url, body)
+
+
 async def test_e1_api_v1_behaves_as_api(site: Site) -> None:
     for verb, path, body in [
         ("GET", "/method/ping", None),
