@@ -19,13 +19,14 @@ import orjson
 
 from maju import errors
 from maju.context import Context
+from maju.doctype import numbers
 
 # M6: never passed, even to **kwargs: a client must not switch permission checks off.
 ALWAYS_DROPPED = frozenset({"ignore_permissions", "flags"})
 # M6: request plumbing, passed only to a function that names the parameter.
 ONLY_IF_DECLARED = frozenset({"cmd", "sid", "csrf_token", "_"})
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"[+-]?[0-9]+")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 _MISSING = object()
 
@@ -198,29 +199,25 @@ def _to_str(value: Any) -> Any:
 
 
 def _to_int(value: Any) -> Any:
-    if isinstance(value, bool):
+    """M7: a JSON integer, an integral float, or a string of digits; S12 bounds the size."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return _MISSING
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else _MISSING
-    if isinstance(value, str) and _INT.match(value.strip()):
-        return int(value.strip())
-    return _MISSING
+    if isinstance(value, str) and not _INT.fullmatch(value.strip()):
+        return _MISSING
+    try:
+        return numbers.to_integer(value)
+    except numbers.NumberError:
+        return _MISSING
 
 
 def _to_float(value: Any) -> Any:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return _MISSING
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return _MISSING
-        return number if number == number and abs(number) != float("inf") else _MISSING
-    return _MISSING
+    try:
+        number = float(numbers.to_decimal(value))
+    except numbers.NumberError:
+        return _MISSING
+    return number if abs(number) != float("inf") else _MISSING
 
 
 def _to_bool(value: Any) -> Any:

@@ -56,6 +56,10 @@ def _json_params(body: bytes) -> dict[str, Any]:
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "infinity" in exc.msg:  # orjson's word for a valid number past a double, e.g. 1e400
+            raise errors.DataError(
+                f"A number in the JSON body is out of range (at character {exc.pos})"
+            ) from exc
         raise errors.BadRequestError("Invalid JSON body") from exc
     if isinstance(parsed, dict):
         return parsed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+import reprlib
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import orjson
 
 from maju import errors
 from maju.db.dialect import StorageKind
+from maju.doctype import numbers
 
 if TYPE_CHECKING:
     from maju.doctype.meta import FieldMeta
@@ -58,6 +60,8 @@ ALL_TYPES = VALUE_TYPES | TABLE_TYPES | LAYOUT_TYPES
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# Float, Currency and Percent columns are NUMERIC(21, 9): 12 digits before the point.
+DECIMAL_LIMIT = Decimal(10) ** 12
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
@@ -104,7 +108,20 @@ def storage_kind(field: FieldMeta) -> StorageKind:
 
 
 def _invalid(field: FieldMeta, value: Any) -> errors.ValidationError:
-    return errors.ValidationError(f"Invalid value for {field.label}: {value!r}")
+    # The value is echoed shortened: it may be megabytes of hostile text (S12).
+    return errors.ValidationError(f"Invalid value for {field.label}: {shown(value)}")
+
+
+_SHOWN = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHOWN.maxlevel = 3
+_SHOWN.maxstring = _SHOWN.maxother = 100
+_SHOWN.maxlist = _SHOWN.maxdict = 10
+
+
+def shown(value: Any) -> str:
+    """A client value for an error message: its repr, shortened (reprlib stops at depth 3 and
+    cuts long strings, so a deep or huge value costs nothing to show)."""
+    return _SHOWN.repr(value)
 
 
 def coerce(field: FieldMeta, value: Any, time_zone: str = "UTC") -> Any:  # Any: per fieldtype
@@ -142,24 +159,18 @@ def _coerce_number(field: FieldMeta, value: Any) -> int | Decimal:
         if value in (False, 0, "0", "false", "False", "FALSE") and not isinstance(value, float):
             return 0
         raise _invalid(field, value)
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _invalid(field, value)
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation as exc:
+    try:  # S12: bounded before any conversion
+        if field.fieldtype == "Int":
+            integer = numbers.to_integer(value)
+            if INT_MIN <= integer <= INT_MAX:  # Int columns are 32-bit INTEGER on PostgreSQL
+                return integer
+        else:
+            number = numbers.to_decimal(value)
+            if abs(number) < DECIMAL_LIMIT:
+                return number
+    except numbers.NumberError as exc:
         raise _invalid(field, value) from exc
-    if not number.is_finite():
-        raise _invalid(field, value)
-    if field.fieldtype == "Int":
-        if number != number.to_integral_value():
-            raise _invalid(field, value)
-        result = int(number)
-        if not INT_MIN <= result <= INT_MAX:  # Int columns are 32-bit INTEGER on PostgreSQL
-            raise _invalid(field, value)
-        return result
-    if abs(number) >= Decimal(10) ** 12:
-        raise _invalid(field, value)
-    return number
+    raise _invalid(field, value)
 
 
 def _coerce_json(field: FieldMeta, value: Any) -> str:
@@ -168,7 +179,10 @@ def _coerce_json(field: FieldMeta, value: Any) -> str:
             value = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
             raise _invalid(field, value) from exc
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError as exc:  # nested deeper than orjson writes (254), or a huge integer
+        raise _invalid(field, value) from exc
 
 
 def _check_text(field: FieldMeta, value: str) -> str:

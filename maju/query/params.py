@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from maju import errors
+from maju.doctype import numbers
+from maju.doctype.fields import shown
 from maju.query.expressions import parse_column, parse_field, parse_order, split_items
 from maju.query.filters import combine, load_json, parse_filters
 from maju.query.nodes import Aggregate, Column, ListQuery, OrderItem, SelectItem
@@ -250,19 +252,23 @@ def parse_int(params: Mapping[str, Any], key: str) -> int | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return None
     value: int | None = None
-    if isinstance(raw, bool):
-        value = None
-    elif isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float) and raw.is_integer():
-        value = int(raw)
-    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-        value = int(raw.strip())
+    digits = isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit()
+    if digits or (isinstance(raw, int | float) and not isinstance(raw, bool)):
+        try:  # S12: `numbers` checks the length before int() sees it
+            value = numbers.to_integer(raw)
+        except numbers.NumberError:
+            if digits:
+                raise errors.DataError(f"{key} is too large: {_text(raw)}") from None
     if value is None or value < 0:
-        raise errors.DataError(f"{key} must be a non-negative integer, got: {raw!s:.100}")
+        raise errors.DataError(f"{key} must be a non-negative integer, got: {_text(raw)}")
     if value > MAX_INTEGER:
-        raise errors.DataError(f"{key} is too large: {raw!s:.100}")
+        raise errors.DataError(f"{key} is too large: {_text(raw)}")
     return value
+
+
+def _text(raw: Any) -> str:
+    """A parameter's value for a message: text as sent, anything else shortened safely."""
+    return raw[:100] if isinstance(raw, str) else shown(raw)
 
 
 def _paging(params: Mapping[str, Any], page: PageRules) -> tuple[int | None, int]:
@@ -291,4 +297,4 @@ def parse_bool(params: Mapping[str, Any], key: str, default: bool) -> bool:
         return raw == 1
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false", "1", "0"):
         return raw.strip().lower() in ("true", "1")
-    raise errors.DataError(f"{key} must be true or false, got: {raw!s:.100}")
+    raise errors.DataError(f"{key} must be true or false, got: {_text(raw)}")

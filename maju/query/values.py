@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from maju import errors
-from maju.doctype import fields
+from maju.doctype import fields, numbers
 from maju.doctype.fields import DECIMAL_TYPES, NUMERIC_TYPES
 from maju.doctype.meta import FieldMeta
 from maju.query.nodes import Column
@@ -20,8 +20,8 @@ FALLBACK_TIME = dt.time(0, 0)
 # PostgreSQL stores Int and Check as INTEGER; an autoincrement name as BIGINT.
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
-# Within what Float/Currency/Percent columns hold (NUMERIC(21, 9)), as fields.coerce checks.
-DECIMAL_LIMIT = Decimal(10) ** 12
+# Within what Float/Currency/Percent columns hold, as fields.coerce checks.
+DECIMAL_LIMIT = fields.DECIMAL_LIMIT
 
 
 def kind_of(fieldtype: str) -> ValueKind:
@@ -66,7 +66,7 @@ def is_empty(value: object) -> bool:
 
 
 def _bad(column: Column, value: Any) -> errors.DataError:
-    shown = "null" if value is None else repr(value)
+    shown = "null" if value is None else fields.shown(value)
     return errors.DataError(f"Invalid value for {column.fieldname} in filters: {shown}")
 
 
@@ -102,21 +102,18 @@ def _number(column: Column, kind: ValueKind, value: Any, int_limit: int) -> int 
         if value in (False, 0, "0") or (isinstance(value, str) and value.lower() == "false"):
             return 0
         raise _bad(column, value)
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _bad(column, value)
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation as exc:
+    try:  # S12: bounded before any conversion
+        if kind == "int":
+            integer = numbers.to_integer(value)
+            if abs(integer) <= int_limit:
+                return integer
+        else:
+            number = numbers.to_decimal(value)
+            if abs(number) < DECIMAL_LIMIT:
+                return number
+    except numbers.NumberError as exc:
         raise _bad(column, value) from exc
-    if not number.is_finite():
-        raise _bad(column, value)
-    if kind == "int":
-        if number != number.to_integral_value() or abs(number) > int_limit:
-            raise _bad(column, value)
-        return int(number)
-    if abs(number) >= DECIMAL_LIMIT:
-        raise _bad(column, value)
-    return number
+    raise _bad(column, value)
 
 
 def _temporal(column: Column, kind: ValueKind, value: Any, time_zone: str) -> object:
