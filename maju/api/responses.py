@@ -12,7 +12,7 @@ import orjson
 from starlette.responses import Response
 
 from maju import errors
-from maju.doctype.fields import DATETIME_FORMAT, format_time
+from maju.doctype.fields import format_datetime, format_time
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def _default(value: Any) -> Any:  # Any: orjson's fallback hook
             else float(value)
         )
     if isinstance(value, dt.datetime):
-        return value.strftime(DATETIME_FORMAT)
+        return format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time | dt.timedelta):

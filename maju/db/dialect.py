@@ -186,7 +186,8 @@ def _sqlite_value(value: Any) -> Any:  # Any: driver values
     if value is None or type(value) in (str, int, float):
         return value
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        # Not strftime: its %Y drops the zero padding of years before 1000.
+        return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):

@@ -58,7 +58,6 @@ OTHER_VALUE_TYPES = frozenset(
 VALUE_TYPES = TEXT_TYPES | SHORT_TEXT_TYPES | NUMERIC_TYPES | OTHER_VALUE_TYPES
 ALL_TYPES = VALUE_TYPES | TABLE_TYPES | LAYOUT_TYPES
 
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # Float, Currency and Percent columns are NUMERIC(21, 9): 12 digits before the point.
 DECIMAL_LIMIT = Decimal(10) ** 12
@@ -238,7 +237,10 @@ def parse_datetime(field: FieldMeta, value: Any, time_zone: str = "UTC") -> dt.d
     else:
         raise _invalid(field, value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+            raise _invalid(field, value) from exc
     return parsed
 
 
@@ -281,7 +283,8 @@ def to_json(fieldtype: str, value: Any) -> Any:  # Any: JSON-ready value per fie
 
 def format_datetime(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.strftime(DATETIME_FORMAT)
+        # Not strftime: its %Y drops the zero padding of years before 1000 (D7).
+        return value.isoformat(sep=" ", timespec="microseconds")
     text = str(value)
     if "." not in text and len(text) == 19:
         return text + ".000000"

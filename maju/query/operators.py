@@ -141,7 +141,7 @@ def _like(op: str, column: Column, value: Any, ctx: OperatorContext) -> Conditio
 def _text_of(value: object) -> str:
     """A fallback as the text LIKE sees (D7's forms, as SQLite stores them)."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.isoformat(sep=" ", timespec="microseconds")  # %Y drops year padding
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
