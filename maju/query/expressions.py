@@ -156,17 +156,23 @@ def parse_order(text: str) -> OrderRef | None:
 
 
 def split_items(text: str) -> list[str]:
-    """Split a comma-separated list, leaving commas inside backticks alone."""
+    """Split a comma-separated list, leaving commas inside backticks alone.
+
+    Works on the backtick-separated chunks with str.split, not character by character: an
+    `order_by` can be megabytes long, and a Python loop over it would hold the event loop.
+    """
     items: list[str] = []
     current: list[str] = []
-    quoted = False
-    for char in text:
-        if char == "`":
-            quoted = not quoted
-        if char == "," and not quoted:
+    for position, chunk in enumerate(text.split("`")):
+        if position:
+            current.append("`")
+        if position % 2:  # inside backticks
+            current.append(chunk)
+            continue
+        first, *rest = chunk.split(",")
+        current.append(first)
+        for piece in rest:
             items.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
+            current = [piece]
     items.append("".join(current).strip())
     return items

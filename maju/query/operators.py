@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from maju import errors
+from maju.doctype.fields import shown
 from maju.query import periods
 from maju.query.nodes import (
     Between,
@@ -53,8 +54,11 @@ TREE_OPERATORS = frozenset(
         "descendants of (inclusive)",
     }
 )
-# L17: an `in` list longer than this answers 417 (each value is one bound parameter).
-MAX_IN_VALUES = 1000
+# S12: an `in` list longer than this answers 417 (each value is one bound parameter), and so
+# does a LIKE pattern longer than MAX_PATTERN (matching costs pattern x text; SQLite refuses
+# patterns over 50,000 characters as "too complex").
+MAX_IN_VALUES = 10_000
+MAX_PATTERN = 1000
 END_OF_DAY = dt.time(23, 59, 59, 999999)
 
 
@@ -83,7 +87,7 @@ def normalize(op: Any) -> str:  # Any: straight from the request's JSON
 
 
 def _unknown(op: Any) -> errors.DataError:
-    return errors.DataError(f"Operator must be one of {', '.join(OPERATORS)}; got {op!r}")
+    return errors.DataError(f"Operator must be one of {', '.join(OPERATORS)}; got {shown(op)}")
 
 
 def build(op: str, column: Column, value: Any, ctx: OperatorContext) -> Condition:
@@ -132,7 +136,12 @@ def _like(op: str, column: Column, value: Any, ctx: OperatorContext) -> Conditio
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or "\x00" in value:
-        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {value!r}")
+        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {shown(value)}")
+    if len(value) > MAX_PATTERN:
+        raise errors.DataError(
+            f"Pattern for {column.fieldname} in filters is too long "
+            f"({len(value)} characters, at most {MAX_PATTERN})"
+        )
     negated = op == "not like"
     needed = (negated or value == "") and not _numeric(column)
     return Like(column, value, negated, Fallback(_text_of(fallback(column))) if needed else None)
@@ -151,19 +160,20 @@ def _text_of(value: object) -> str:
 
 def _in(op: str, column: Column, value: Any, ctx: OperatorContext) -> Condition:
     if isinstance(value, str):
+        # Counted before splitting: a megabyte of commas must not become a million strings.
+        if value.count(",") >= MAX_IN_VALUES:
+            raise _too_many(column)
         raw: list[Any] = [part.strip() for part in value.split(",")]
     elif isinstance(value, list | tuple):
         raw = list(value)
     elif value is None:
         raw = []
     elif isinstance(value, dict):
-        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {value!r}")
+        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {shown(value)}")
     else:
         raw = [value]
-    if len(raw) > MAX_IN_VALUES:
-        raise errors.DataError(
-            f"Too many values for {column.fieldname} in filters (at most {MAX_IN_VALUES})"
-        )
+    if len(raw) > MAX_IN_VALUES:  # before any value is coerced
+        raise _too_many(column)
     raw = raw or [""]  # L17: an empty list behaves as [""]
     values: list[object] = []
     has_empty = False
@@ -176,6 +186,12 @@ def _in(op: str, column: Column, value: Any, ctx: OperatorContext) -> Condition:
     negated = op == "not in"
     unique = tuple(dict.fromkeys(values))
     return InList(column, unique, negated, _fallback(column, negated or has_empty))
+
+
+def _too_many(column: Column) -> errors.DataError:
+    return errors.DataError(
+        f"Too many values for {column.fieldname} in filters (at most {MAX_IN_VALUES})"
+    )
 
 
 def _is(column: Column, value: Any) -> Condition:
@@ -198,13 +214,13 @@ def _is(column: Column, value: Any) -> Condition:
 
 def _between(op: str, column: Column, value: Any, ctx: OperatorContext) -> Condition:
     if isinstance(value, str):
-        bounds: list[Any] = [part.strip() for part in value.split(",")]
+        bounds: list[Any] = [part.strip() for part in value.split(",", 2)]
     elif isinstance(value, list | tuple):
         bounds = list(value)
     elif value is None:
         bounds = []
     else:
-        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {value!r}")
+        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {shown(value)}")
     if len(bounds) > 2:
         raise errors.DataError(
             f"Invalid value for {column.fieldname} in filters: between takes [from, to]"
@@ -241,7 +257,7 @@ def _period(op: str, column: Column, value: Any, ctx: OperatorContext) -> Condit
     if kind_of(column.fieldtype) not in ("date", "datetime"):
         raise errors.DataError(f"Operator {op} needs a Date or Datetime field: {column.fieldname}")
     if not isinstance(value, str):
-        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {value!r}")
+        raise errors.DataError(f"Invalid value for {column.fieldname} in filters: {shown(value)}")
     start, end = (
         periods.timespan(value, ctx.today)
         if op == "timespan"

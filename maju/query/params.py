@@ -45,6 +45,9 @@ OFFSET_KEYS = ("limit_start", "start")
 SUMMABLE = frozenset({"Int", "Float", "Currency", "Percent"})  # L6
 # Page sizes and offsets past this are refused (they must survive `+ 1` in a 64-bit integer).
 MAX_INTEGER = 2**53
+# S12: longer `fields` lists answer 417 (SQLite refuses over 2,000 result columns, PostgreSQL
+# over 1,664); `order_by` and `group_by` take at most as many items.
+MAX_FIELDS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +124,24 @@ def field_list(raw: Any) -> list[str]:
         return ["name"]
     if value == "*":
         return ["*"]
+    if isinstance(value, list) and len(value) > MAX_FIELDS:
+        raise errors.DataError(f"fields may name at most {MAX_FIELDS} fields, got {len(value)}")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
-    shown = raw if isinstance(raw, str) else type(raw).__name__
-    raise errors.DataError(f"fields must be a JSON array of field names, got: {shown}"[:300])
+    given = raw if isinstance(raw, str) else type(raw).__name__
+    raise errors.DataError(f"fields must be a JSON array of field names, got: {given}"[:300])
 
 
 def parse_fields(resolver: Resolver, raw: Any) -> tuple[tuple[SelectItem, ...], bool]:
     """L3-L8: the select list, and whether any element asked for `distinct`."""
     items: list[SelectItem] = []
     distinct = False
+    expanded = False
     for element in field_list(raw):
         if element.strip() == "*":
+            if expanded:
+                continue  # a second `*` adds the same columns again
+            expanded = True
             items += [
                 SelectItem(c, c.fieldname, fieldtype=c.fieldtype) for c in resolver.scope.columns()
             ]
@@ -184,13 +193,20 @@ def _text_param(raw: Any, param: str) -> str:
     return raw
 
 
+def _items(text: str, param: str) -> list[str]:
+    """The comma-separated items of `order_by` or `group_by`, at most MAX_FIELDS (S12)."""
+    if text.count(",") >= MAX_FIELDS:  # counted before anything is split out
+        raise errors.DataError(f"{param} may name at most {MAX_FIELDS} items")
+    return split_items(text)
+
+
 def _group_by(resolver: Resolver, raw: Any) -> tuple[Column, ...]:
     """L12: comma-separated readable field names, plain or backtick form."""
     text = _text_param(raw, "group_by")
     if not text.strip():
         return ()
     columns: list[Column] = []
-    for item in split_items(text):
+    for item in _items(text, "group_by"):
         ref = parse_column(item)
         if ref is None:
             raise not_permitted(item)
@@ -226,7 +242,7 @@ def _order_by(
     text = _text_param(raw, "order_by")
     if text.strip():
         items: list[OrderItem] = []
-        for item in split_items(text):
+        for item in _items(text, "order_by"):
             parsed = parse_order(item)
             if parsed is None:
                 raise errors.DataError(f"Invalid order_by item: {item}")

@@ -19,6 +19,8 @@ NOT_LISTABLE = frozenset({"Password"})  # L4, L15: never selected, filtered or s
 
 
 def not_permitted(shown: str) -> errors.DataError:
+    if len(shown) > 200:  # echoed back: hostile elements can be megabytes long (S12)
+        shown = shown[:200] + "…"
     return errors.DataError(f"Field not permitted in query: {shown}")
 
 
