@@ -53,6 +53,8 @@ class ApiConfig:
     max_page_length: int = 500
     max_body_size: int = 26214400
     count_cap: int = 10000
+    # S12: rows one document may hold per Table field.
+    max_child_rows: int = 10000
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ from maju.doctype.meta import CHILD_FIELDS, STANDARD_FIELDS
 log = logging.getLogger(__name__)
 
 WRITE = ("POST", "PUT")
-MAX_INSERT_MANY = 200
+# S12/M10: entries per insert_many or bulk_update call.
+MAX_INSERT_MANY = MAX_BULK_UPDATE = 200
 STANDARD = frozenset(STANDARD_FIELDS + CHILD_FIELDS)
 
 
@@ -188,6 +189,8 @@ async def rename_doc(
 async def bulk_update(ctx: Context, docs: list[Any]) -> dict[str, list[dict[str, Any]]]:
     """Update each `{doctype, docname, <fields>}` in its own savepoint; failures are listed
     with `<exc_type>: <message>` and the successes stay."""
+    if len(docs) > MAX_BULK_UPDATE:
+        raise errors.ValidationError(f"Only {MAX_BULK_UPDATE} updates allowed in one request")
     failed: list[dict[str, Any]] = []
     for entry in docs:
         if isinstance(entry, dict):

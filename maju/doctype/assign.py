@@ -161,6 +161,7 @@ def set_table(doc: Document, field: FieldMeta, rows: Any) -> None:
         rows = []
     if not isinstance(rows, list | tuple):
         raise errors.ValidationError(f"{field.label} must be a list of rows")
+    check_row_count(doc, field, len(rows))  # before a single row is coerced
     from maju.doctype.document import Document  # the class that imports this module
 
     existing = {str(r.values.get("name")): r for r in doc.rows(field.fieldname)}
@@ -178,6 +179,13 @@ def set_table(doc: Document, field: FieldMeta, rows: Any) -> None:
             )
         result.append(row)
     doc.set_rows(field.fieldname, result)
+
+
+def check_row_count(doc: Document, field: FieldMeta, count: int) -> None:
+    """S12: a Table field holds at most `api.max_child_rows` rows."""
+    limit = doc.ctx.config.api.max_child_rows
+    if count > limit:
+        raise errors.ValidationError(f"{field.label} can hold at most {limit} rows, got {count}")
 
 
 def apply_row(row: Document, data: Mapping[str, Any]) -> None:

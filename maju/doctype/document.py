@@ -236,6 +236,7 @@ class Document:
         field = self.meta.get_field(fieldname)
         if field is None or not field.is_table:
             raise errors.ValidationError(f"{self.meta.name} has no table {fieldname}")
+        assign.check_row_count(self, field, len(self.rows(fieldname)) + 1)
         row = self.new_row(field)
         assign.apply_row(row, data or {})
         self.set_rows(fieldname, [*self.rows(fieldname), row])
