@@ -146,3 +146,16 @@ async def test_s12_json_body_numbers_beyond_a_double_are_417(site: Site) -> None
             headers={**site.admin_headers, "Content-Type": "application/json"},
         )
         assert_error(r, 400, "BadRequestError", "Invalid JSON body")
+
+
+async def test_s12_e13_content_length_of_5000_digits_is_413(site: Site) -> None:
+    """The declared length was read with int() first: 5,000 digits raised out of the app."""
+    for declared in ("9" * 5000, "26214401"):
+        r = await site.client.post(
+            "/api/method/ping", content=b"12", headers={"Content-Length": declared}
+        )
+        assert_error(r, 413, "PayloadTooLargeError")
+    r = await site.client.post(
+        "/api/method/ping", content=b"12", headers={"Content-Length": "0" * 30 + "2"}
+    )
+    assert r.status_code == 200 and r.json() == {"message": "pong"}, r.text
