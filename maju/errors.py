@@ -5,9 +5,17 @@ Raise these anywhere; `maju.api.responses.error_response` renders them in one pl
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import orjson
+
+# Everything str.splitlines() breaks at.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class ConfigError(Exception):
@@ -42,7 +50,11 @@ class MajuError(Exception):
         return type(self).__name__
 
     def exception_line(self) -> str:
-        return f"{self.exc_type}: {self.message}" if self.message else self.exc_type
+        """E9's one line; a line break inside the message (a client value echoed back) is
+        written as its escape, `\\n`."""
+        if not self.message:
+            return self.exc_type
+        return f"{self.exc_type}: {_LINE_BREAK.sub(_escaped, self.message)}"
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"exc_type": self.exc_type, "exception": self.exception_line()}

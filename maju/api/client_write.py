@@ -12,12 +12,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from maju import errors
 from maju.api.arguments import coerce
 from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype import assign, permissions
 from maju.doctype.document import Document
+from maju.doctype.fields import shown
 from maju.doctype.meta import CHILD_FIELDS, STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
@@ -199,11 +202,23 @@ async def bulk_update(ctx: Context, docs: list[Any]) -> dict[str, list[dict[str,
             async with ctx.db.savepoint():
                 await _update_one(ctx, entry)
         except errors.MajuError as exc:
-            failed.append({"doc": entry, "exc": exc.exception_line()})
+            failed.append({"doc": _echoed(entry), "exc": exc.exception_line()})
         except Exception as exc:  # E15: an unexpected error's own text is only logged
             log.exception("bulk_update entry failed")
-            failed.append({"doc": entry, "exc": f"{type(exc).__name__}: Internal server error"})
+            failed.append(
+                {"doc": _echoed(entry), "exc": f"{type(exc).__name__}: Internal server error"}
+            )
     return {"failed_docs": failed}
+
+
+def _echoed(entry: Any) -> Any:
+    """A failed entry as sent, or its shortened repr when JSON cannot carry it back: orjson
+    reads 1,024 levels but writes 254, and answering would fail after the work was done."""
+    try:
+        orjson.dumps({"message": {"failed_docs": [{"doc": entry}]}})  # the answer's shape
+    except TypeError:
+        return shown(entry)
+    return entry
 
 
 async def _update_one(ctx: Context, entry: Any) -> None:
