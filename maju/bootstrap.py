@@ -39,7 +39,7 @@ async def migrate_site(config: Config) -> list[str]:
     ensure_site_dirs(config)
     resolve_secret_key(config, create=True)
     registry = build_registry(config)
-    db = open_database(config)
+    db = open_database(config, statement_timeout=0)
     await db.connect()
     try:
         async with db.transaction(read_only=False) as conn:

@@ -45,6 +45,16 @@ class DatabaseConfig:
     # PostgreSQL only: the schema put first on the search_path (tests isolate by schema).
     schema: str = ""
     pool_size: int = 8
+    # Seconds after which any statement is cancelled (503 QueryTimeoutError, S12); also the
+    # longest a request waits for a pooled connection or SQLite's write lock. 0: no limit.
+    statement_timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.statement_timeout < 10**6:
+            raise ConfigError(
+                "config key database.statement_timeout must be 0 (no limit) or a number of "
+                f"seconds below 1000000, got {self.statement_timeout!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +227,8 @@ def _coerce(key: str, hint: Any, value: Any) -> Any:  # Any: values come from TO
             return value
         if option is int and isinstance(value, int) and not isinstance(value, bool):
             return value
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
         if option is str and isinstance(value, str):
             return value
         if (
@@ -240,6 +252,11 @@ def _parse_env(key: str, options: tuple[Any, ...], text: str) -> Any:
             return int(text)
         except ValueError as exc:
             raise ConfigError(f"config key {key} expects an integer, got {text!r}") from exc
+    if float in options:
+        try:
+            return float(text)
+        except ValueError as exc:
+            raise ConfigError(f"config key {key} expects a number, got {text!r}") from exc
     if any(typing.get_origin(o) is tuple for o in options):
         if text.lstrip().startswith("["):
             try:

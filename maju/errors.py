@@ -167,3 +167,31 @@ class TooManyRequestsError(MajuError):
 
 class RateLimitExceededError(MajuError):
     status = 429
+
+
+class _RetryLaterError(MajuError):
+    """A fault the client may retry: always carries `Retry-After` (X6)."""
+
+    retry_after: ClassVar[int] = 5
+
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.headers = {"Retry-After": str(self.retry_after), **self.headers}
+
+
+class DatabaseUnavailableError(_RetryLaterError):
+    """The database cannot be reached, or no pooled connection freed up in time (X6)."""
+
+    status = 503
+
+
+class QueryTimeoutError(_RetryLaterError):
+    """A statement ran past `database.statement_timeout` and was cancelled (S12)."""
+
+    status = 503
+
+
+class InsufficientStorageError(MajuError):
+    """The disk is full (X6)."""
+
+    status = 507

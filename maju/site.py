@@ -30,7 +30,14 @@ def build_registry(config: Config) -> Registry:
     return load_registry(config.site.apps, apps_dir(config))
 
 
-def open_database(config: Config) -> Database:
+def open_database(config: Config, *, statement_timeout: float | None = None) -> Database:
+    """The site's Database; `statement_timeout` replaces the configured limit (schema changes
+    in `maju migrate` may rightly take longer than any request)."""
     return Database(
-        config.database_url, schema=config.database.schema, pool_size=config.database.pool_size
+        config.database_url,
+        schema=config.database.schema,
+        pool_size=config.database.pool_size,
+        statement_timeout=(
+            config.database.statement_timeout if statement_timeout is None else statement_timeout
+        ),
     )

@@ -1,25 +1,39 @@
 """The database seam: `databases` pools the connections, maju runs its own SQL on them.
 
-One connection and one transaction per request, acquired in the request's own task (databases
-keys connections by task). Queries go straight to the driver with the dialect's placeholder
-conversion: the SQL is already compiled by maju, so SQLAlchemy's per-query compile is skipped.
+A transaction takes a pooled connection at its first statement, not before: a request that runs
+none (`ping`, a Guest refused at the door) never waits for the pool, and a pool exhausted by slow
+requests cannot starve it (S12). Each transaction holds its own connection, whatever task it runs
+in (not `databases`' task-keyed one), so a request may commit a short write of its own beside its
+transaction. Queries go straight to the driver with the dialect's placeholder conversion: the SQL
+is already compiled by maju, so SQLAlchemy's per-query compile is skipped.
+
+Every statement is cancelled after `statement_timeout` seconds (PostgreSQL's `statement_timeout`,
+set once per pooled connection at connect; SQLite's progress handler, maju/db/sqlite_pool.py) and
+answers 503 `QueryTimeoutError`; waiting longer than that for a connection answers 503
+`DatabaseUnavailableError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 import asyncpg
 import databases
+from databases.interfaces import ConnectionBackend
 
 from maju import errors
-from maju.db.dialect import Dialect, dialect_for_url
+from maju.db.dialect import dialect_for_url
+from maju.db.sqlite_pool import TimedConnection
+
+log = logging.getLogger(__name__)
 
 
 class UniqueViolation(Exception):
@@ -40,14 +54,29 @@ class _MajuDatabase(databases.Database):
 READ_ONLY_MESSAGE = "GET requests are read-only; use POST to change data"
 
 
-class Connection:
-    """One acquired connection inside one transaction; knows its dialect."""
+@dataclass(slots=True)
+class _Lease:
+    """A pooled driver connection inside an open transaction, and the SQLite write lock if held."""
 
-    def __init__(self, raw: Any, dialect: Dialect, read_only: bool) -> None:  # Any: driver
-        self.raw = raw
-        self.dialect = dialect
+    backend: ConnectionBackend
+    raw: Any  # Any: the driver's connection (aiosqlite or asyncpg)
+    holds_write_lock: bool
+
+
+class Connection:
+    """One transaction, begun on a pooled connection at its first statement; knows its dialect."""
+
+    def __init__(self, database: Database, read_only: bool) -> None:
+        self.dialect = database.dialect
         self.read_only = read_only
+        self._database = database
+        self._lease: _Lease | None = None
         self._savepoints = count()
+
+    @property
+    def raw(self) -> Any:  # Any: the driver's connection
+        """The driver connection of the open transaction (None before its first statement)."""
+        return self._lease.raw if self._lease is not None else None
 
     async def fetch_all(
         self, sql: str, params: dict[str, Any] | None = None
@@ -70,26 +99,21 @@ class Connection:
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Rows as tuples plus the column names, the cheapest shape the drivers give."""
         text, args = self.dialect.to_driver(sql, params or {})
-        with _translate_errors():
+        raw = await self._driver()
+        with self._database.statement(raw, text):
             if self.dialect.name == "sqlite":
-                async with self.raw.execute(text, args) as cursor:
+                async with raw.execute(text, args) as cursor:
                     rows = await cursor.fetchall()
                     columns = [d[0] for d in cursor.description or ()]
                 return columns, [tuple(r) for r in rows]
-            records = await self.raw.fetch(text, *args)
+            records = await raw.fetch(text, *args)
             columns = list(records[0].keys()) if records else []
             return columns, [tuple(r) for r in records]
 
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
         """Run a statement; returns the affected row count."""
         text, args = self.dialect.to_driver(sql, params or {})
-        with _translate_errors():
-            if self.dialect.name == "sqlite":
-                async with self.raw.execute(text, args) as cursor:
-                    return int(cursor.rowcount)
-            status: str = await self.raw.execute(text, *args)
-            last = status.rsplit(" ", 1)[-1]
-            return int(last) if last.isdigit() else 0
+        return await self._database.execute(await self._driver(), text, args)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -104,48 +128,72 @@ class Connection:
             raise
         await self.execute(f"RELEASE SAVEPOINT {name}")
 
+    async def commit(self) -> None:
+        """Commit what ran so far and hand the connection (and SQLite's write lock) back.
 
-class _translate_errors:
-    """Driver exceptions that carry meaning become maju's; the rest pass through."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> None:
-        if exc is None:
+        The next statement begins a new transaction of the same kind on whatever connection the
+        pool gives. For a step that must not hold the database while it waits on something else
+        (password hashing, S12) or that commits a short write of its own (S14), like Frappe's
+        `frappe.db.commit()`. Nothing happens when no statement has run.
+        """
+        lease, self._lease = self._lease, None
+        if lease is None:
             return
-        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
-            raise errors.ReadOnlyRequestError(READ_ONLY_MESSAGE) from exc
-        if isinstance(exc, asyncpg.exceptions.ReadOnlySQLTransactionError):
-            raise errors.ReadOnlyRequestError(READ_ONLY_MESSAGE) from exc
-        if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
-            column = str(exc).rsplit(".", 1)[-1] if "." in str(exc) else None
-            raise UniqueViolation(column) from exc
-        if isinstance(exc, asyncpg.exceptions.UniqueViolationError):
-            detail = getattr(exc, "detail", "") or ""
-            column = detail[detail.find("(") + 1 : detail.find(")")] if "(" in detail else None
-            raise UniqueViolation(column) from exc
-        if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
-            # E15: PostgreSQL text cannot hold NUL; a client sent one (a name, a key): 417.
-            raise errors.DataError("Text values must not contain NUL (0x00) characters") from exc
+        try:
+            await self._database.execute(lease.raw, "COMMIT", [])
+        except BaseException:
+            await self._database.rollback_quietly(lease.raw)
+            raise
+        finally:
+            await self._database.release(lease)
+
+    async def rollback(self) -> None:
+        """Undo what ran so far and hand the connection back; never raises a driver error, so
+        the error that caused it is the one reported."""
+        lease, self._lease = self._lease, None
+        if lease is None:
+            return
+        try:
+            await self._database.rollback_quietly(lease.raw)
+        finally:
+            await self._database.release(lease)
+
+    async def _driver(self) -> Any:  # Any: the driver's connection
+        if self._lease is None:
+            self._lease = await self._database.begin(self.read_only)
+        return self._lease.raw
 
 
 class Database:
-    """The site's database for one worker process: a pool plus the dialect."""
+    """The site's database for one worker process: a pool plus the dialect.
 
-    def __init__(self, url: str, *, schema: str = "", pool_size: int = 8) -> None:
+    Args:
+        statement_timeout: seconds after which a statement is cancelled, and the longest wait
+            for a pooled connection or SQLite's write lock; 0 waits and runs without limit.
+    """
+
+    def __init__(
+        self, url: str, *, schema: str = "", pool_size: int = 8, statement_timeout: float = 0.0
+    ) -> None:
         self.url = url
         self.dialect = dialect_for_url(url)
+        self.statement_timeout = statement_timeout
         options: dict[str, Any] = {}
         if self.dialect.name == "sqlite":
             options["pool_size"] = pool_size
+            options["statement_timeout"] = statement_timeout
         else:
             options["min_size"] = 1
             options["max_size"] = pool_size
+            # Startup parameters: set once per pooled connection, no round trip per request, and
+            # what asyncpg's RESET ALL on release goes back to.
+            settings: dict[str, str] = {}
             if schema:
-                options["server_settings"] = {"search_path": schema}
+                settings["search_path"] = schema
+            if statement_timeout:
+                settings["statement_timeout"] = f"{max(1, round(statement_timeout * 1000))}ms"
+            if settings:
+                options["server_settings"] = settings
         self._db = _MajuDatabase(url, **options)
         # SQLite allows one writer at a time; queue this worker's writers here instead of
         # letting them spin on SQLite's busy handler.
@@ -163,32 +211,132 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool) -> AsyncIterator[Connection]:
-        """Acquire a connection, run one transaction: commit on success, roll back on error."""
-        if self._write_lock is not None and not read_only:
-            async with self._write_lock:
-                async with self._transaction(read_only) as conn:
-                    yield conn
-        else:
-            async with self._transaction(read_only) as conn:
-                yield conn
+        """One transaction: committed on success, rolled back on error.
 
-    @asynccontextmanager
-    async def _transaction(self, read_only: bool) -> AsyncIterator[Connection]:
-        async with self._db.connection() as held:
-            conn = Connection(held.raw_connection, self.dialect, read_only)
+        The connection is taken at the first statement; never open a write transaction while
+        this task holds another (SQLite has one writer): `commit()` the outer one first.
+        """
+        conn = Connection(self, read_only)
+        try:
+            yield conn
+        except BaseException:
+            await conn.rollback()
+            raise
+        await conn.commit()
+
+    async def begin(self, read_only: bool) -> _Lease:
+        """Take the write lock (SQLite writers) and a pooled connection, then BEGIN."""
+        lease = await self._acquire(read_only)
+        try:
+            raw = lease.raw
             # Every statement is a round trip (a thread hand-off on SQLite): the session's
             # read-only setting stays on the pooled connection and is changed only when the
             # connection last served the other kind of transaction.
-            if self._flips_session and self._session_read_only.get(conn.raw, False) != read_only:
+            if self._flips_session and self._session_read_only.get(raw, False) != read_only:
                 for statement in self.dialect.session_read_only(read_only):
-                    await conn.execute(statement)
-                self._session_read_only[conn.raw] = read_only
+                    await self.execute(raw, statement, [])
+                self._session_read_only[raw] = read_only
             for statement in self.dialect.begin(read_only):
-                await conn.execute(statement)
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
+                await self.execute(raw, statement, [])
+        except BaseException:
+            await self.release(lease)
+            raise
+        return lease
+
+    async def _acquire(self, read_only: bool) -> _Lease:
+        lock = self._write_lock if not read_only else None
+        backend = self._db._backend.connection()
+        locked = acquired = False
+        try:
+            # A request waits for the pool at most as long as one statement may run (S12).
+            async with asyncio.timeout(self.statement_timeout or None):
+                if lock is not None:
+                    await lock.acquire()
+                    locked = True
+                await backend.acquire()
+                acquired = True
+        except BaseException as exc:
+            if acquired:
+                await backend.release()
+            if locked and lock is not None:
+                lock.release()
+            if isinstance(exc, TimeoutError):
+                raise errors.DatabaseUnavailableError(
+                    "The database is busy: no connection became free within "
+                    f"{self.statement_timeout:g} seconds. Please try again later."
+                ) from exc
+            raise
+        return _Lease(backend, backend.raw_connection, locked)
+
+    async def release(self, lease: _Lease) -> None:
+        try:
+            await lease.backend.release()
+        finally:
+            if lease.holds_write_lock and self._write_lock is not None:
+                self._write_lock.release()
+
+    async def execute(self, raw: Any, text: str, args: list[Any]) -> int:
+        """Run one driver-level statement on `raw`; returns the affected row count."""
+        with self.statement(raw, text):
+            if self.dialect.name == "sqlite":
+                async with raw.execute(text, args) as cursor:
+                    return int(cursor.rowcount)
+            status: str = await raw.execute(text, *args)
+            last = status.rsplit(" ", 1)[-1]
+            return int(last) if last.isdigit() else 0
+
+    async def rollback_quietly(self, raw: Any) -> None:
+        """ROLLBACK, logging rather than raising a failure (the connection is released next,
+        and the pool discards or resets a broken one)."""
+        try:
+            # SQLite has already rolled back a write that a timeout interrupted.
+            if self.dialect.name != "sqlite" or raw.in_transaction:
+                await self.execute(raw, "ROLLBACK", [])
+        except Exception:
+            log.warning("ROLLBACK failed", exc_info=True)
+
+    @contextmanager
+    def statement(self, raw: Any, text: str) -> Iterator[None]:
+        """Arm SQLite's deadline for one statement; driver errors that carry meaning become
+        maju's, the rest pass through."""
+        timed = isinstance(raw, TimedConnection)
+        if timed:
+            raw.start_statement()
+        try:
+            yield
+        except Exception as exc:
+            translated = self._translate(exc, text)
+            if translated is None:
                 raise
-            else:
-                await conn.execute("COMMIT")
+            raise translated from exc
+        finally:
+            if timed:
+                raw.end_statement()
+
+    def _translate(self, exc: Exception, text: str) -> Exception | None:
+        if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
+            return self._timed_out(text)
+        if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+            return self._timed_out(text)
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+            return errors.ReadOnlyRequestError(READ_ONLY_MESSAGE)
+        if isinstance(exc, asyncpg.exceptions.ReadOnlySQLTransactionError):
+            return errors.ReadOnlyRequestError(READ_ONLY_MESSAGE)
+        if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+            return UniqueViolation(str(exc).rsplit(".", 1)[-1] if "." in str(exc) else None)
+        if isinstance(exc, asyncpg.exceptions.UniqueViolationError):
+            detail = getattr(exc, "detail", "") or ""
+            column = detail[detail.find("(") + 1 : detail.find(")")] if "(" in detail else None
+            return UniqueViolation(column)
+        if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
+            # E15: PostgreSQL text cannot hold NUL; a client sent one (a name, a key): 417.
+            return errors.DataError("Text values must not contain NUL (0x00) characters")
+        return None
+
+    def _timed_out(self, text: str) -> errors.QueryTimeoutError:
+        # The SQL (placeholders, no values) goes to the log for the operator, never to the client.
+        log.warning("statement cancelled after %gs: %.300s", self.statement_timeout, text)
+        return errors.QueryTimeoutError(
+            f"The database did not answer within {self.statement_timeout:g} seconds and the "
+            "request was cancelled. Please try again later, or ask for less."
+        )

@@ -132,10 +132,11 @@ async def test_sqlite_runs_in_wal_mode_and_reuses_pooled_connections(
         assert await conn.fetch_value("PRAGMA synchronous") == 1  # NORMAL
         first = conn.raw
     async with db.transaction(read_only=False) as conn:
-        assert conn.raw is first  # the same aiosqlite connection came back
+        assert conn.raw is None  # taken at the first statement
         await conn.execute('INSERT INTO "item" ("name") VALUES (:n)', {"n": "a"})
+        assert conn.raw is first  # the same aiosqlite connection came back
     async with db.transaction(read_only=True) as conn:
-        assert conn.raw is first
         assert await conn.fetch_value("PRAGMA query_only") == 1
+        assert conn.raw is first
     async with db.transaction(read_only=False) as conn:
         assert await conn.fetch_value("PRAGMA query_only") == 0

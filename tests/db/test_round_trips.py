@@ -39,19 +39,21 @@ async def test_m5_read_only_session_setting_is_flipped_only_when_needed(
 
 
 def _record(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every statement maju sends (the real driver still runs it)."""
+    """Record every statement maju sends (the real driver still runs it): queries, and the
+    driver-level statements (BEGIN, PRAGMA, writes, COMMIT) in their driver spelling."""
     seen: list[str] = []
-    real_execute, real_fetch_rows = Connection.execute, Connection.fetch_rows
+    real_execute, real_fetch_rows = Database.execute, Connection.fetch_rows
 
-    async def execute(self: Connection, sql: str, params: Any = None) -> int:
-        seen.append(sql)
-        return await real_execute(self, sql, params)
+    async def execute(self: Database, raw: Any, text: str, args: list[Any]) -> int:
+        seen.append(text)
+        return await real_execute(self, raw, text, args)
 
     async def fetch_rows(self: Connection, sql: str, params: Any = None) -> Any:
+        rows = await real_fetch_rows(self, sql, params)  # after the BEGIN it may send first
         seen.append(sql)
-        return await real_fetch_rows(self, sql, params)
+        return rows
 
-    monkeypatch.setattr(Connection, "execute", execute)
+    monkeypatch.setattr(Database, "execute", execute)
     monkeypatch.setattr(Connection, "fetch_rows", fetch_rows)
     return seen
 
