@@ -7,12 +7,13 @@ from typing import Any
 from starlette.responses import Response
 
 from maju import errors
+from maju.api.endpoint import site_of
 from maju.api.responses import JSONResponse
 from maju.api.whitelist import whitelist
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
-from maju.auth.lockout import check_lockout, clear_user, lockout_keys, record_failure
-from maju.auth.passwords import check_password
+from maju.auth.lockout import count_attempt, forgive, lockout_keys
+from maju.auth.passwords import stored_hash, verify_password
 from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
@@ -46,7 +47,12 @@ async def find_user(conn: Connection, usr: str) -> dict[str, Any] | None:
 
 @whitelist(methods=("POST",), allow_guest=True)
 async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) -> Response:
-    """A1: sign in with a password; sets the session cookies (A4). Other fields are ignored."""
+    """A1: sign in with a password; sets the session cookies (A4). Other fields are ignored.
+
+    S12/S14 in order: read the user and hash, hand the connection back, count the attempt in
+    its own committed write (429 past the limit), verify in a worker thread holding no
+    transaction, then write the session in a short one.
+    """
     if not usr or not pwd:
         raise login_failure("Incomplete login details")
     if len(pwd) > MAX_PASSWORD_LENGTH:
@@ -54,20 +60,16 @@ async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) ->
     user = await find_user(ctx.db, usr)
     # An unknown name is counted under its own spelling, so lockout looks the same (S10).
     name = str(user["name"]) if user is not None else usr.strip().lower()
+    password_hash = await stored_hash(ctx.db, name) if user is not None else None
+    await ctx.db.commit()
+    assert ctx.request is not None
     keys = lockout_keys(name, ctx.client_ip)
-    await check_lockout(ctx.db, ctx.config.auth, keys)
+    await count_attempt(site_of(ctx.request).db, ctx.config.auth, keys)
     # Unknown users still pay for one argon2 verify: timing does not tell them apart (S10).
-    valid = await check_password(ctx.db, name, pwd)
+    valid = await verify_password(password_hash, pwd)
     if not valid or user is None or not user["enabled"] or name == "Guest":
-        auth_config = ctx.config.auth
-
-        async def count_failure(conn: Connection) -> None:
-            await record_failure(conn, auth_config, keys)
-
-        # Counted in its own transaction: this request's rolls back with the 401 (A13).
-        ctx.effects.side_writes.append(count_failure)
-        raise login_failure(INVALID)
-    await clear_user(ctx.db, name)
+        raise login_failure(INVALID)  # the attempt stays counted (A13)
+    await forgive(ctx.db, keys)
     if ctx.session is not None:
         await delete_session(ctx.db, ctx.session.sid)
     return await start_session(ctx, user)

@@ -15,10 +15,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from maju import errors
+from maju.api.endpoint import site_of
 from maju.api.whitelist import whitelist
-from maju.auth.lockout import check_lockout, clear_user, lockout_keys, record_failure
+from maju.auth.lockout import clear_user, count_attempt, forgive, lockout_keys
 from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
-from maju.auth.passwords import check_password, set_password
+from maju.auth.passwords import hash_password, store_hash, stored_hash, verify_password
 from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
@@ -96,49 +97,66 @@ async def update_password(
     ctx: Context, new_password: str, key: str | None = None, old_password: str | None = None
 ) -> str:
     """A12: set a new password by reset `key` or, signed in, by `old_password`; the user's
-    other sessions end."""
+    other sessions end.
+
+    S12: the old password is verified and the new one hashed holding no transaction; the key
+    is checked before (a bad key costs no hash) and used up after, atomically.
+    """
     if not new_password or len(new_password) > MAX_PASSWORD_LENGTH:
         raise errors.ValidationError(
             f"The new password must be 1 to {MAX_PASSWORD_LENGTH} characters long"
         )
     if key:
-        user = await _use_key(ctx.db, key)
+        await _key_user(ctx.db, key)
     elif not ctx.is_guest and old_password is not None:
-        user = await _check_old_password(ctx, old_password)
+        await _check_old_password(ctx, old_password)
     else:
         raise errors.ValidationError("The reset key is missing or invalid")
-    await set_password(ctx.db, user, new_password)
+    await ctx.db.commit()
+    new_hash = await hash_password(new_password)
+    user = await _use_key(ctx.db, key) if key else ctx.user
+    await store_hash(ctx.db, user, new_hash)
     keep = ctx.session.sid if ctx.session is not None and ctx.session.user == user else None
     await delete_user_sessions(ctx.db, user, keep_sid=keep)
     await clear_user(ctx.db, user)
     return "/app"
 
 
-async def _use_key(conn: Connection, key: str) -> str:
-    """The key's user, deleting the key (single use); 417 when unknown or expired."""
+async def _key_user(conn: Connection, key: str) -> str:
+    """The user of a live key; 417 when unknown or expired."""
     q = conn.dialect.quote
-    row = await conn.fetch_one(
-        f"SELECT {q('user')}, {q('expires')} FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash",
-        {"hash": _hash(key)},
+    user = await conn.fetch_value(
+        f"SELECT {q('user')} FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash "
+        f"AND {q('expires')} > :now",
+        {"hash": _hash(key), "now": time.time()},
     )
-    if row is None or float(row["expires"]) <= time.time():
+    if user is None:
         raise errors.ValidationError("The reset key is missing or invalid")
-    await conn.execute(
-        f"DELETE FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash", {"hash": _hash(key)}
+    return str(user)
+
+
+async def _use_key(conn: Connection, key: str) -> str:
+    """Delete a live key and return its user in one statement, so it serves one request only
+    (two parallel uses: the second gets 417)."""
+    q = conn.dialect.quote
+    user = await conn.fetch_value(
+        f"DELETE FROM {q(_TABLE)} WHERE {q('key_hash')} = :hash AND {q('expires')} > :now "
+        f"RETURNING {q('user')}",
+        {"hash": _hash(key), "now": time.time()},
     )
-    return str(row["user"])
+    if user is None:
+        raise errors.ValidationError("The reset key is missing or invalid")
+    return str(user)
 
 
-async def _check_old_password(ctx: Context, old_password: str) -> str:
-    """401 on a wrong old password, counted as a failed login (A13) so it cannot be guessed."""
+async def _check_old_password(ctx: Context, old_password: str) -> None:
+    """401 on a wrong old password, counted as a failed login (A13) so it cannot be guessed;
+    counted before the check (S14) and verified holding no transaction (S12)."""
+    password_hash = await stored_hash(ctx.db, ctx.user)
+    await ctx.db.commit()
+    assert ctx.request is not None
     keys = lockout_keys(ctx.user, ctx.client_ip)
-    await check_lockout(ctx.db, ctx.config.auth, keys)
-    if await check_password(ctx.db, ctx.user, old_password):
-        return ctx.user
-    auth_config = ctx.config.auth
-
-    async def count_failure(conn: Connection) -> None:
-        await record_failure(conn, auth_config, keys)
-
-    ctx.effects.side_writes.append(count_failure)
-    raise errors.AuthenticationError("Incorrect password")
+    await count_attempt(site_of(ctx.request).db, ctx.config.auth, keys)
+    if not await verify_password(password_hash, old_password):
+        raise errors.AuthenticationError("Incorrect password")
+    await forgive(ctx.db, keys)

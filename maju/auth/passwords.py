@@ -1,4 +1,9 @@
-"""argon2id password hashing, run in a worker thread: one hash costs ~100 ms of CPU."""
+"""argon2id password hashing, run in a worker thread: one hash costs ~100 ms of CPU.
+
+S12: a request hashes or verifies only while it holds no database transaction (read the hash,
+`commit()`, verify, then write), so a burst of logins neither blocks the event loop nor holds a
+pooled connection or SQLite's write lock while argon2 runs.
+"""
 
 from __future__ import annotations
 
@@ -15,33 +20,42 @@ async def hash_password(password: str) -> str:
     return await run_in_threadpool(_hasher.hash, password)
 
 
-async def verify_password(password_hash: str, password: str) -> bool:
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; a missing hash costs one verify too, so timing does not
+    tell unknown users or users without a password apart (S10)."""
+
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash, password)
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 
     return await run_in_threadpool(verify)
 
 
-async def set_password(conn: Connection, user: str, password: str) -> None:
-    hashed = await hash_password(password)
-    await conn.execute(
-        conn.dialect.upsert("__auth", ["name", "password"], ["name"], ["password"]),
-        {"name": user, "password": hashed},
-    )
-
-
-async def check_password(conn: Connection, user: str, password: str) -> bool:
+async def stored_hash(conn: Connection, user: str) -> str | None:
     stored = await conn.fetch_value(
         'SELECT "password" FROM "__auth" WHERE "name" = :name', {"name": user}
     )
-    if not stored:
-        # Same cost as a real check, so timing does not reveal unknown users (S10).
-        await verify_password(_DUMMY_HASH, password)
-        return False
-    return await verify_password(str(stored), password)
+    return str(stored) if stored else None
+
+
+async def store_hash(conn: Connection, user: str, password_hash: str) -> None:
+    await conn.execute(
+        conn.dialect.upsert("__auth", ["name", "password"], ["name"], ["password"]),
+        {"name": user, "password": password_hash},
+    )
+
+
+async def set_password(conn: Connection, user: str, password: str) -> None:
+    """Hash and store in one go: for the command line, which holds no one else up. Requests
+    hash first and store in a short transaction (S12)."""
+    await store_hash(conn, user, await hash_password(password))
+
+
+async def check_password(conn: Connection, user: str, password: str) -> bool:
+    """Read and verify in one go: for the command line and tests (see set_password)."""
+    return await verify_password(await stored_hash(conn, user), password)
 
 
 _DUMMY_HASH = _hasher.hash("maju-dummy-password")

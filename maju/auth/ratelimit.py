@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from maju import errors
+from maju.api.endpoint import site_of
 from maju.auth import counters
 from maju.context import Context
-from maju.db.connection import Connection
 
 _TABLE = "__rate_limits"
 MESSAGE = "You hit the rate limit because of too many requests. Please try after sometime."
@@ -24,18 +24,18 @@ async def check_rate_limit(
         fn: the whitelisted function; counted by its own name, so all its aliases share one.
         limit: `WhitelistSpec.rate_limit`, `(calls, seconds)`; None does nothing.
 
-    The call is counted in its own transaction after the request's (a GET's is read-only,
-    and a call that fails still counts), so the check sees the calls recorded before it.
+    S14: the call is checked and counted in one atomic step, a short write committed before
+    the function runs (a GET's transaction is read-only, and a call that fails still counts),
+    so parallel calls cannot all pass on one stale count. The request's transaction, which has
+    only read so far (authentication), is committed first: SQLite has one writer.
     """
     if limit is None:
         return
     calls, seconds = limit
     key = f"{fn.__module__}.{fn.__qualname__}|{ctx.client_ip}"
-    wait = await counters.seconds_blocked(ctx.db, _TABLE, [key], calls)
+    assert ctx.request is not None
+    await ctx.db.commit()
+    async with site_of(ctx.request).db.transaction(read_only=False) as conn:
+        wait = await counters.admit(conn, _TABLE, [key], calls, seconds)
     if wait:
         raise errors.RateLimitExceededError(MESSAGE, headers={"Retry-After": str(wait)})
-
-    async def count_call(conn: Connection) -> None:
-        await counters.add_hit(conn, _TABLE, key, seconds)
-
-    ctx.effects.side_writes.append(count_call)

@@ -33,6 +33,7 @@ class Dialect(Protocol):
     def upsert(self, table: str, columns: list[str], key: list[str], update: list[str]) -> str: ...
     def begin(self, read_only: bool) -> list[str]: ...
     def session_read_only(self, on: bool) -> list[str]: ...
+    def skip_locked(self) -> str: ...
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]: ...
     def analyze(self, table: str) -> str: ...
     def ilike(self, sql: str, pattern: str, negated: bool, ascii_pattern: bool = False) -> str: ...
@@ -138,6 +139,9 @@ class SQLiteDialect(_BaseDialect):
         # shared lock; a read's deferred BEGIN takes its WAL snapshot at the first SELECT.
         return ["BEGIN"] if read_only else ["BEGIN IMMEDIATE"]
 
+    def skip_locked(self) -> str:
+        return ""  # one writer at a time: nothing is ever locked by another transaction
+
     def session_read_only(self, on: bool) -> list[str]:
         # query_only makes any write fail loudly (M5). It is a connection setting, so the
         # Database flips it only when a connection changes between reading and writing.
@@ -240,6 +244,10 @@ class PostgresDialect(_BaseDialect):
 
     def session_read_only(self, on: bool) -> list[str]:
         return []  # BEGIN READ ONLY already enforces it per transaction
+
+    def skip_locked(self) -> str:
+        """Appended to a SELECT: lock its rows, passing over rows another transaction holds."""
+        return " FOR UPDATE SKIP LOCKED"
 
     def to_driver(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
         text, names = _numbered(sql)
