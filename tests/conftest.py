@@ -17,6 +17,9 @@ import pytest
 
 from tests.sites import Site, open_site, postgres_url
 
+# S12: a request that blocks the event loop over 100 ms fails its test (tests/loop_watchdog.py).
+pytest_plugins = ["tests.loop_watchdog"]
+
 BACKENDS = ["sqlite", "postgresql"]
 
 
