@@ -13,7 +13,7 @@ from maju.api.whitelist import whitelist
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
 from maju.auth.lockout import count_attempt, forgive, lockout_keys
-from maju.auth.passwords import stored_hash, verify_password
+from maju.auth.passwords import hashing_slots, stored_hash, verify_password
 from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
@@ -57,16 +57,20 @@ async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) ->
         raise login_failure("Incomplete login details")
     if len(pwd) > MAX_PASSWORD_LENGTH:
         raise login_failure("Password size exceeded the maximum allowed size")
-    user = await find_user(ctx.db, usr)
-    # An unknown name is counted under its own spelling, so lockout looks the same (S10).
-    name = str(user["name"]) if user is not None else usr.strip().lower()
-    password_hash = await stored_hash(ctx.db, name) if user is not None else None
-    await ctx.db.commit()
     assert ctx.request is not None
+    site = site_of(ctx.request)
+    database = site.db
+    # A POST's own transaction would read under SQLite's write lock: read in a read-only one.
+    await ctx.db.commit()
+    async with database.transaction(read_only=True) as conn:
+        user = await find_user(conn, usr)
+        # An unknown name is counted under its own spelling, so lockout looks the same (S10).
+        name = str(user["name"]) if user is not None else usr.strip().lower()
+        password_hash = await stored_hash(conn, name)  # asked for unknown names too (S10)
     keys = lockout_keys(name, ctx.client_ip)
-    await count_attempt(site_of(ctx.request).db, ctx.config.auth, keys)
+    await count_attempt(database, ctx.config.auth, keys)
     # Unknown users still pay for one argon2 verify: timing does not tell them apart (S10).
-    valid = await verify_password(password_hash, pwd)
+    valid = await verify_password(password_hash, pwd, hashing_slots(site))
     if not valid or user is None or not user["enabled"] or name == "Guest":
         raise login_failure(INVALID)  # the attempt stays counted (A13)
     await forgive(ctx.db, keys)

@@ -19,7 +19,13 @@ from maju.api.endpoint import site_of
 from maju.api.whitelist import whitelist
 from maju.auth.lockout import clear_user, count_attempt, forgive, lockout_keys
 from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
-from maju.auth.passwords import hash_password, store_hash, stored_hash, verify_password
+from maju.auth.passwords import (
+    hash_password,
+    hashing_slots,
+    store_hash,
+    stored_hash,
+    verify_password,
+)
 from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
@@ -113,7 +119,8 @@ async def update_password(
     else:
         raise errors.ValidationError("The reset key is missing or invalid")
     await ctx.db.commit()
-    new_hash = await hash_password(new_password)
+    assert ctx.request is not None
+    new_hash = await hash_password(new_password, hashing_slots(site_of(ctx.request)))
     user = await _use_key(ctx.db, key) if key else ctx.user
     await store_hash(ctx.db, user, new_hash)
     keep = ctx.session.sid if ctx.session is not None and ctx.session.user == user else None
@@ -155,8 +162,9 @@ async def _check_old_password(ctx: Context, old_password: str) -> None:
     password_hash = await stored_hash(ctx.db, ctx.user)
     await ctx.db.commit()
     assert ctx.request is not None
+    site = site_of(ctx.request)
     keys = lockout_keys(ctx.user, ctx.client_ip)
-    await count_attempt(site_of(ctx.request).db, ctx.config.auth, keys)
-    if not await verify_password(password_hash, old_password):
+    await count_attempt(site.db, ctx.config.auth, keys)
+    if not await verify_password(password_hash, old_password, hashing_slots(site)):
         raise errors.AuthenticationError("Incorrect password")
     await forgive(ctx.db, keys)
