@@ -6,13 +6,15 @@ it) is the app's work, and is judged. Fixture and test-body work outside request
 site building, hypothesis drawing examples) is not: only request handling must stay responsive.
 
 Wall time alone would blame a loaded machine (two cores, several pytest workers) for waits that
-are not the callback's doing, so three are taken off: the time the kernel left the loop's thread
-waiting for a CPU (Linux's `/proc/self/task/<tid>/schedstat`; elsewhere not known, so kept),
-garbage-collection pauses, and `Thread.start` waiting for a new thread (anyio's and aiosqlite's
-workers; a new event loop per test starts new ones) to be scheduled. What remains is time on the
-CPU or blocked in the thread itself: a sync file write, a lock, `time.sleep`, a hash on the
-loop. A sampler thread copies the loop thread's stack once a callback has run for half the
-limit, so the failure says where the loop was stuck.
+are not the callback's doing, so a callback's blocking time is counted from Linux's per-thread
+`/proc/self/task/<tid>/schedstat` instead: its time on the CPU (less garbage-collection pauses),
+plus the time it slept (a sync file read, a lock, `time.sleep`, a network call) less what other
+threads explain: `Thread.start` waiting for a new worker to be scheduled (anyio's and
+aiosqlite's; a new event loop per test starts new ones), and the CPU time the process's other
+threads used meanwhile, during which the loop may have waited for the GIL. Time spent waiting
+for a CPU does not count at all. Without schedstat (not Linux), the wall time less GC pauses
+and thread starts is used. A sampler thread copies the loop thread's stack once a callback has
+run for half the limit, so the failure says where the loop was stuck.
 
 `MAJU_LOOP_BLOCK_MS` sets the limit (default 100; 0 turns the watchdog off). A test that must
 block on purpose says why: `@pytest.mark.allow_loop_blocking("reason")`.
@@ -43,13 +45,13 @@ _KEY = pytest.StashKey["LoopWatch"]()
 class Block:
     blocked: float  # seconds on the CPU or blocked in the thread
     wall: float
-    excused: dict[str, float]  # seconds of the wall time that were not the callback's doing
+    why: str  # how the wall time divides up
     callback: str
     stack: str | None
 
 
 class _SchedStat:
-    """How long the loop's thread has waited for a CPU, from Linux's schedstat."""
+    """The loop thread's nanoseconds on a CPU and waiting for one, from Linux's schedstat."""
 
     def __init__(self, native_id: int) -> None:
         try:
@@ -57,14 +59,18 @@ class _SchedStat:
         except OSError:
             self._fd = None
 
-    def waited(self) -> int:
-        """Nanoseconds the thread has spent runnable but not running, or 0 when unknown."""
+    @property
+    def known(self) -> bool:
+        return self._fd is not None
+
+    def read(self) -> tuple[int, int]:
         if self._fd is None:
-            return 0
+            return 0, 0
         try:
-            return int(os.pread(self._fd, 128, 0).split()[1])
-        except (OSError, IndexError, ValueError):
-            return 0
+            on_cpu, waiting = os.pread(self._fd, 128, 0).split()[:2]
+            return int(on_cpu), int(waiting)
+        except (OSError, ValueError):
+            return 0, 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +78,9 @@ class _Mark:
     """The clocks at one moment on the loop's thread."""
 
     at: float
+    on_cpu_ns: int
     cpu_wait_ns: int
+    process_cpu_ns: int
     gc_seconds: float
     thread_start_seconds: float
 
@@ -101,9 +109,12 @@ class LoopWatch:
         self._stack: str | None = None
 
     def mark(self) -> _Mark:
+        on_cpu, waiting = self.schedstat.read()
         return _Mark(
             time.perf_counter(),
-            self.schedstat.waited(),
+            on_cpu,
+            waiting,
+            time.process_time_ns(),
             self.gc_seconds,
             self.thread_start_seconds,
         )
@@ -138,15 +149,29 @@ class LoopWatch:
             self._closed = self.mark()
 
     def _judge(self, handle: asyncio.Handle, opened: _Mark, closed: _Mark) -> None:
-        excused = {
-            "waiting for a CPU": (closed.cpu_wait_ns - opened.cpu_wait_ns) / 1e9,
-            "in garbage collection": closed.gc_seconds - opened.gc_seconds,
-            "starting threads": closed.thread_start_seconds - opened.thread_start_seconds,
-        }
         wall = closed.at - opened.at
-        blocked = wall - sum(excused.values())
+        gc_pauses = closed.gc_seconds - opened.gc_seconds
+        thread_starts = closed.thread_start_seconds - opened.thread_start_seconds
+        if self.schedstat.known:
+            on_cpu = (closed.on_cpu_ns - opened.on_cpu_ns) / 1e9
+            cpu_wait = (closed.cpu_wait_ns - opened.cpu_wait_ns) / 1e9
+            others = (closed.process_cpu_ns - opened.process_cpu_ns) / 1e9 - on_cpu
+            asleep = wall - on_cpu - cpu_wait
+            blocked = max(0.0, on_cpu - gc_pauses) + max(0.0, asleep - thread_starts - others)
+            why = (
+                f"{on_cpu * 1000:.0f} ms on the CPU, {asleep * 1000:.0f} ms asleep while other "
+                f"threads ran {others * 1000:.0f} ms, {cpu_wait * 1000:.0f} ms waiting for a CPU"
+            )
+        else:
+            blocked = wall - gc_pauses - thread_starts
+            why = "no schedstat: wall time"
+        if gc_pauses or thread_starts:
+            why += (
+                f"; {gc_pauses * 1000:.0f} ms collecting garbage, "
+                f"{thread_starts * 1000:.0f} ms starting threads"
+            )
         if blocked >= self.limit:
-            self.blocks.append(Block(blocked, wall, excused, describe(handle), self._stack))
+            self.blocks.append(Block(blocked, wall, why, describe(handle), self._stack))
 
     def on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -197,11 +222,8 @@ def describe(handle: asyncio.Handle) -> str:
 def report(blocks: list[Block], limit: float) -> str:
     lines = [f"a request blocked the event loop for more than {limit * 1000:.0f} ms:"]
     for block in blocks:
-        excused = "".join(
-            f", {seconds * 1000:.0f} ms {why}" for why, seconds in block.excused.items() if seconds
-        )
         lines.append(
-            f"- {block.blocked * 1000:.0f} ms (wall {block.wall * 1000:.0f} ms{excused}) "
+            f"- {block.blocked * 1000:.0f} ms (wall {block.wall * 1000:.0f} ms: {block.why}) "
             f"in {block.callback}"
         )
         if block.stack:
