@@ -14,9 +14,9 @@ __all__ = ["Context", "create_app", "errors", "whitelist"]
 from maju import errors
 
 if TYPE_CHECKING:
-    from maju.api.whitelist import whitelist
     from maju.app import create_app
     from maju.context import Context
+    from maju.whitelisting import whitelist
 
 
 def __getattr__(name: str) -> Any:  # Any: module-level lazy re-export
@@ -25,7 +25,7 @@ def __getattr__(name: str) -> Any:  # Any: module-level lazy re-export
 
         return create_app
     if name == "whitelist":
-        from maju.api.whitelist import whitelist
+        from maju.whitelisting import whitelist
 
         return whitelist
     if name == "Context":

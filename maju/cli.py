@@ -326,8 +326,8 @@ def whitelisted_functions(config: Config) -> list[tuple[str, Any]]:
 
     Only modules of installed apps are imported (S9), as the method dispatcher would.
     """
-    from maju.api.whitelist import whitelist_spec
     from maju.site import apps_dir, build_registry
+    from maju.whitelisting import whitelist_spec
 
     build_registry(config)  # validates the apps and makes them importable by name
     found: list[tuple[str, Any]] = []
@@ -375,8 +375,8 @@ _APP_FILES = {
         "\n"
         "from __future__ import annotations\n"
         "\n"
-        "from maju.api.whitelist import whitelist\n"
         "from maju.context import Context\n"
+        "from maju.whitelisting import whitelist\n"
         "\n"
         "\n"
         '@whitelist(methods=("GET",))\n'

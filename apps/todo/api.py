@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype.document import Document
+from maju.whitelisting import whitelist
 
 
 @whitelist(methods=("GET",), allow_guest=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from maju.api.whitelist import whitelist
 from maju.context import Context
+from maju.whitelisting import whitelist
 
 
 @whitelist

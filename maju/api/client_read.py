@@ -13,11 +13,11 @@ from typing import Any, cast
 import orjson
 
 from maju import errors
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype.document import Document
 from maju.doctype.meta import RIGHTS, Right
 from maju.query.execute import count_rows, list_rows, scope_for
+from maju.whitelisting import whitelist
 
 # X2's counters belong to /api/resource; get_list answers rows only.
 NOT_FOR_GET_LIST = frozenset({"with_count"})

@@ -16,12 +16,12 @@ import orjson
 
 from maju import errors
 from maju.api.arguments import coerce
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype import assign, permissions
 from maju.doctype.document import Document
 from maju.doctype.fields import shown
 from maju.doctype.meta import CHILD_FIELDS, STANDARD_FIELDS
+from maju.whitelisting import whitelist
 
 log = logging.getLogger(__name__)
 

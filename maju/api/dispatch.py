@@ -18,8 +18,8 @@ from typing import Any
 
 from maju import errors
 from maju.api.arguments import CallPlan, plan_for
-from maju.api.whitelist import WhitelistSpec, whitelist_spec
 from maju.site import Site
+from maju.whitelisting import WhitelistSpec, whitelist_spec
 
 _SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _DOTTED = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})+$")

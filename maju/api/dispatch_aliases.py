@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from maju.api.whitelist import whitelist
 from maju.context import Context
+from maju.whitelisting import whitelist
 
 
 @whitelist(allow_guest=True)

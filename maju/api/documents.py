@@ -18,12 +18,12 @@ from maju import errors
 from maju.api.arguments import bind, plan_for
 from maju.api.form import is_json_type
 from maju.api.responses import JSONResponse
-from maju.api.whitelist import whitelist_spec
 from maju.context import Context
 from maju.doctype import permissions
 from maju.doctype.document import Document
 from maju.doctype.meta import Right
 from maju.doctype.serialise import jsonable
+from maju.whitelisting import whitelist_spec
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 NO_DATA = "No document data: send a JSON object of fields (or a `data` parameter)"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from maju import errors
-from maju.api.whitelist import whitelist
 from maju.auth import keys
 from maju.context import Context
+from maju.whitelisting import whitelist
 
 
 @whitelist(methods=("POST",))

@@ -9,7 +9,6 @@ from starlette.responses import Response
 from maju import errors
 from maju.api.endpoint import site_of
 from maju.api.responses import JSONResponse
-from maju.api.whitelist import whitelist
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
 from maju.auth.lockout import count_attempt, forgive, lockout_keys
@@ -17,6 +16,7 @@ from maju.auth.passwords import hashing_slots, stored_hash, verify_password
 from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
+from maju.whitelisting import whitelist
 
 MAX_PASSWORD_LENGTH = 512
 INVALID = "Invalid login credentials"

@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from maju import errors
 from maju.api.endpoint import site_of
-from maju.api.whitelist import whitelist
 from maju.auth.lockout import clear_user, count_attempt, forgive, lockout_keys
 from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
 from maju.auth.passwords import (
@@ -30,6 +29,7 @@ from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
 from maju.db.connection import Connection
+from maju.whitelisting import whitelist
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from maju import errors
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.core.doctype.file.file import NO_FILE, File
 from maju.doctype import permissions
@@ -29,6 +28,7 @@ from maju.files import access, orphans, records, storage
 from maju.files.limits import check_extension
 from maju.files.paths import files_dir, local_url, path_of, safe_file_name
 from maju.files.storage import StagedFile
+from maju.whitelisting import whitelist
 
 DEFAULT_FOLDER = "Home"
 

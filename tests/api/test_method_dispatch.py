@@ -132,7 +132,7 @@ async def test_m3_refused_objects_do_not_run(msite: Site) -> None:
         "maju.config.load_config",
         "maju.api.dispatch.importlib",
         "maju.auth.keys.generate_keys",
-        "maju.api.whitelist.whitelist",
+        "maju.whitelisting.whitelist",
     )
     for name in names:
         for headers in (msite.admin_headers, {}):

@@ -9,11 +9,11 @@ import pytest
 from maju import errors
 from maju.api.dispatch import INDEX_KEY, MethodIndex, method_index
 from maju.api.dispatch_aliases import alias_table
-from maju.api.whitelist import whitelist_spec
 from maju.config import Config
 from maju.db.connection import Database
 from maju.doctype.registry import Registry
 from maju.site import Site
+from maju.whitelisting import whitelist_spec
 
 
 def make_site(tmp_path: Path) -> Site:

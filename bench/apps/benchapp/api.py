@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from maju.api.whitelist import whitelist
 from maju.context import Context
+from maju.whitelisting import whitelist
 
 
 @whitelist(methods=("GET",))

@@ -13,9 +13,9 @@ from outsider import outside  # type: ignore[import-not-found]  # noqa: F401
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from maju import errors
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype.document import Document
+from maju.whitelisting import whitelist
 
 
 async def _insert_log(ctx: Context, label: str) -> str:

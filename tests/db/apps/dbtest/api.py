@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from maju.api.whitelist import whitelist
 from maju.context import Context
 from maju.doctype.document import Document
+from maju.whitelisting import whitelist
 
 # Each runs for tens of seconds when nothing cancels it: a broken timeout shows as a 200.
 SLOW_SQL = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from maju import errors
-from maju.api.whitelist import whitelist
 from maju.doctype.document import Document
 from maju.doctype.meta import Right
+from maju.whitelisting import whitelist
 
 # Every hook call, in order, as (hook, title): the tests read it to check the sequence.
 CALLS: list[tuple[str, str]] = []

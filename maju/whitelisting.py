@@ -1,4 +1,9 @@
-"""`@whitelist`: mark a function callable over /api/method (M3, M4). It only marks; no registry."""
+"""`@whitelist`: mark a function callable over /api/method (M3, M4). It only marks; no registry.
+
+A leaf module (it imports nothing of maju), so every room can declare its own endpoints:
+`maju.auth.login`, `maju.files.upload` and the apps mark functions here, and `maju.api` only
+routes to them.
+"""
 
 from __future__ import annotations
 
