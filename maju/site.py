@@ -1,10 +1,16 @@
-"""The Site: one process's configuration, DocType registry and database, built in lifespan."""
+"""The Site: one process's configuration, DocType registry and database, built in lifespan.
+
+It sits just above `doctype` in the layers, so every room that needs the process's database
+or secret key beside the request's Context (login, rate limits, file serving) finds it here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from starlette.requests import Request
 
 from maju.config import Config
 from maju.db.connection import Database
@@ -20,6 +26,12 @@ class Site:
     # Anything features attach at start-up (hooks), or on first use (maju.api.dispatch's
     # index of resolved methods); per process, never per request.
     extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def site_of(request: Request) -> Site:
+    """The Site the lifespan put in the request's state (`{"site": site}`)."""
+    site: Site = request.state.site
+    return site
 
 
 def apps_dir(config: Config) -> Path:

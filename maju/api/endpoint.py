@@ -26,7 +26,7 @@ from maju.api.responses import dumps, error_response
 from maju.auth.backend import Identity, authenticate
 from maju.auth.csrf import check_csrf
 from maju.context import Context, ResponseEffects, reset_current, set_current
-from maju.site import Site
+from maju.site import Site, site_of
 
 Handler = Callable[[Context, dict[str, Any]], Awaitable[Response]]
 ParamsReader = Callable[[Request], Awaitable[dict[str, Any]]]
@@ -37,11 +37,6 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _Prepare = Callable[
     [Request, Site, ResponseEffects], Awaitable[tuple[dict[str, Any], Identity | None]]
 ]
-
-
-def site_of(request: Request) -> Site:
-    site: Site = request.state.site
-    return site
 
 
 def endpoint(handler: Handler, read_params: ParamsReader = read_form_dict) -> Endpoint:

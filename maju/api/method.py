@@ -14,11 +14,11 @@ from starlette.responses import Response
 from maju import errors
 from maju.api.arguments import bind
 from maju.api.dispatch import Target, method_index
-from maju.api.endpoint import site_of
 from maju.api.responses import JSONResponse, message_body
 from maju.auth.ratelimit import check_rate_limit
 from maju.context import Context
 from maju.doctype.serialise import jsonable
+from maju.site import site_of
 
 
 async def method_handler(ctx: Context, params: dict[str, Any]) -> Response:

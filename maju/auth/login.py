@@ -7,7 +7,6 @@ from typing import Any
 from starlette.responses import Response
 
 from maju import errors
-from maju.api.endpoint import site_of
 from maju.api.responses import JSONResponse
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
@@ -16,6 +15,7 @@ from maju.auth.passwords import hashing_slots, stored_hash, verify_password
 from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
+from maju.site import site_of
 from maju.whitelisting import whitelist
 
 MAX_PASSWORD_LENGTH = 512
@@ -86,7 +86,7 @@ async def start_session(ctx: Context, user: dict[str, Any]) -> Response:
     full_name = str(user["full_name"] or user["first_name"] or user["name"])
     system_user = (user["user_type"] or "System User") == "System User"
     assert ctx.request is not None
-    site = ctx.request.state.site
+    site = site_of(ctx.request)
     who = cookies.UserCookies(
         str(user["name"]), full_name, system_user, str(user["user_image"] or "")
     )

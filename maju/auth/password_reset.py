@@ -15,7 +15,6 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from maju import errors
-from maju.api.endpoint import site_of
 from maju.auth.lockout import clear_user, count_attempt, forgive, lockout_keys
 from maju.auth.login import MAX_PASSWORD_LENGTH, find_user
 from maju.auth.passwords import (
@@ -29,6 +28,7 @@ from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
 from maju.db.connection import Connection
+from maju.site import site_of
 from maju.whitelisting import whitelist
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from maju import errors
-from maju.api.endpoint import site_of
 from maju.auth import counters
 from maju.context import Context
+from maju.site import site_of
 
 _TABLE = "__rate_limits"
 MESSAGE = "You hit the rate limit because of too many requests. Please try after sometime."

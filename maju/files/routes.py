@@ -19,7 +19,7 @@ from starlette.types import Message, Receive
 
 from maju import errors
 from maju.api.caller import Caller
-from maju.api.endpoint import Endpoint, endpoint, site_of, streaming_endpoint
+from maju.api.endpoint import Endpoint, endpoint, streaming_endpoint
 from maju.api.form import read_form_dict
 from maju.api.method import call_method
 from maju.api.responses import JSONResponse, message_body
@@ -29,6 +29,7 @@ from maju.files.multipart import StreamingForm
 from maju.files.serving import serve_private, serve_public
 from maju.files.storage import StagedFile
 from maju.files.upload import GUESTS_REFUSED, check_guest, save_upload
+from maju.site import site_of
 
 # M11: every name `upload_file` answers under.
 UPLOAD_METHODS = ("upload_file", "frappe.handler.upload_file", "maju.files.upload_file")

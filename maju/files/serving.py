@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from maju import errors
-from maju.api.endpoint import site_of
 from maju.context import Context
 from maju.files import access
 from maju.files.media import disposition_headers, media_type
 from maju.files.paths import local_url, resolve
+from maju.site import site_of
 
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
