@@ -5,36 +5,9 @@ from __future__ import annotations
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from maju.auth.origins import allowed_origins, origin_allowed
+
 PREFLIGHT_MAX_AGE = "86400"
-
-
-def normalise_origin(origin: str) -> str:
-    """Scheme, host and port, lower-cased, without a default port or trailing slash."""
-    origin = origin.strip().rstrip("/")
-    scheme, sep, rest = origin.partition("://")
-    if not sep:
-        return origin.lower()
-    scheme, rest = scheme.lower(), rest.lower()
-    default = {"http": ":80", "https": ":443"}.get(scheme)
-    if default and rest.endswith(default):
-        rest = rest[: -len(default)]
-    return f"{scheme}://{rest}"
-
-
-def allowed_origins(allow_cors: str | tuple[str, ...] | None) -> frozenset[str] | None:
-    """C1: None when CORS is off, {"*"} for any origin, else the exact origins."""
-    if allow_cors is None:
-        return None
-    entries = (allow_cors,) if isinstance(allow_cors, str) else allow_cors
-    if any(e.strip() == "*" for e in entries):
-        return frozenset({"*"})
-    return frozenset(normalise_origin(e) for e in entries if e.strip())
-
-
-def origin_allowed(origin: str | None, allowed: frozenset[str] | None) -> bool:
-    if not origin or allowed is None or origin == "null":
-        return False
-    return "*" in allowed or normalise_origin(origin) in allowed
 
 
 class CORSMiddleware:

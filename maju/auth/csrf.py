@@ -8,8 +8,8 @@ from typing import Any
 from starlette.requests import Request
 
 from maju import errors
-from maju.api.cors import allowed_origins, normalise_origin, origin_allowed
 from maju.auth.client_ip import request_origin
+from maju.auth.origins import allowed_origins, normalise_origin, origin_allowed
 from maju.auth.sessions import Session
 from maju.config import Config
 
