@@ -7,7 +7,7 @@ routes to them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -84,6 +84,15 @@ def whitelist(
         return func
 
     return mark(fn) if fn is not None else mark
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Return `Body(content)` to answer with `content` as the whole JSON body instead of
+    M8's `{"message": value}`: login's `home_page` and `full_name` sit beside `message` (A1).
+    """
+
+    content: Mapping[str, Any]
 
 
 def whitelist_spec(obj: object) -> WhitelistSpec | None:

@@ -19,6 +19,7 @@ from maju.auth.ratelimit import check_rate_limit
 from maju.context import Context
 from maju.doctype.serialise import jsonable
 from maju.site import site_of
+from maju.whitelisting import Body
 
 
 async def method_handler(ctx: Context, params: dict[str, Any]) -> Response:
@@ -61,8 +62,10 @@ def check_caller(ctx: Context, name: str, target: Target, verb: str) -> None:
 
 
 def render(result: Any) -> Response:  # Any: whatever the function returned
-    """M8: a Response as is; otherwise `{"message": value}`, `{}` for None, with documents
-    serialised per D8 without nulls (D9)."""
+    """M8: a Response as is, a `Body` as the whole body; otherwise `{"message": value}`, `{}`
+    for None, with documents serialised per D8 without nulls (D9)."""
     if isinstance(result, Response):
         return result
+    if isinstance(result, Body):
+        return JSONResponse(dict(result.content))
     return JSONResponse(message_body(jsonable(result)))

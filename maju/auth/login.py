@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from maju import errors
-from maju.api.responses import JSONResponse
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
 from maju.auth.lockout import count_attempt, forgive, lockout_keys
@@ -16,7 +13,7 @@ from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
 from maju.site import site_of
-from maju.whitelisting import whitelist
+from maju.whitelisting import Body, whitelist
 
 MAX_PASSWORD_LENGTH = 512
 INVALID = "Invalid login credentials"
@@ -46,7 +43,7 @@ async def find_user(conn: Connection, usr: str) -> dict[str, Any] | None:
 
 
 @whitelist(methods=("POST",), allow_guest=True)
-async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) -> Response:
+async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) -> Body:
     """A1: sign in with a password; sets the session cookies (A4). Other fields are ignored.
 
     S12/S14 in order: read the user and hash, hand the connection back, count the attempt in
@@ -79,7 +76,7 @@ async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) ->
     return await start_session(ctx, user)
 
 
-async def start_session(ctx: Context, user: dict[str, Any]) -> Response:
+async def start_session(ctx: Context, user: dict[str, Any]) -> Body:
     """A3/A4: a new session row, the five cookies, and A1's body."""
     lifetime = ctx.config.auth.session_expiry_hours * 3600
     session = await create_session(ctx.db, str(user["name"]), lifetime)
@@ -99,11 +96,11 @@ async def start_session(ctx: Context, user: dict[str, Any]) -> Response:
         body = {"message": "Logged In", "home_page": "/app", "full_name": full_name}
     else:
         body = {"message": "No App", "home_page": "/me", "full_name": full_name}
-    return JSONResponse(body)
+    return Body(body)
 
 
 @whitelist(methods=("GET", "POST"), allow_guest=True)
-async def logout(ctx: Context) -> Response:
+async def logout(ctx: Context) -> Body:
     """A6: end the server-side session and delete the five cookies; safe for Guest."""
     session = ctx.session
     if session is not None:
@@ -115,4 +112,4 @@ async def logout(ctx: Context) -> Response:
         ctx.effects.side_writes.append(end)
     assert ctx.request is not None
     ctx.effects.cookies[:] = cookies.deleted_cookies(cookie_options(ctx.request, ctx.config))
-    return JSONResponse({"message": "No App", "home_page": "/", "full_name": "Guest"})
+    return Body({"message": "No App", "home_page": "/", "full_name": "Guest"})
