@@ -1,16 +1,21 @@
-"""The per-request Context handed to handlers and whitelisted functions (no request globals)."""
+"""The per-request Context handed to handlers and whitelisted functions (no request globals).
+
+It belongs to the `doctype` layer (the Document API takes it): it may name the registry, the
+connection and the config, but nothing of auth, files or api. What those rooms put in it is
+described here by shape (`CallerSession`) or filled in as plain values by the endpoint
+(`client_ip`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from maju.auth.sessions import Session
     from maju.config import Config
     from maju.db.connection import Connection
     from maju.doctype.registry import Registry
@@ -18,6 +23,23 @@ if TYPE_CHECKING:
 PRIVILEGED_ROLES = frozenset({"Administrator", "System Manager"})
 
 SideWrite = Callable[["Connection"], Awaitable[None]]
+# C5: the peer of a UNIX-socket connection has no address (maju.auth.client_ip.UNIX_SOCKET);
+# a Context made outside a request (tests, the console) reads as one.
+NO_CLIENT = "unix"
+
+
+class CallerSession(Protocol):
+    """The server-side session the caller came in by (A3), as handlers see it
+    (maju.auth.sessions.Session has this shape)."""
+
+    @property
+    def sid(self) -> str: ...
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def csrf_token(self) -> str: ...
 
 
 @dataclass(slots=True)
@@ -63,9 +85,11 @@ class Context:
     # Per-request cache for derived facts (permissions), never shared between requests.
     cache: dict[str, Any] = field(default_factory=dict)
     # The server-side session when the caller came in by the `sid` cookie (A3), else None.
-    session: Session | None = None
+    session: CallerSession | None = None
     # Cookies, body keys and bookkeeping the endpoint applies to whatever response results.
     effects: ResponseEffects = field(default_factory=ResponseEffects)
+    # C5: the client's address (X-Forwarded-For only from trusted proxies), resolved by auth.
+    client_ip: str = NO_CLIENT
 
     @property
     def is_guest(self) -> bool:
@@ -78,15 +102,6 @@ class Context:
     @property
     def developer_mode(self) -> bool:
         return self.config.site.developer_mode
-
-    @property
-    def client_ip(self) -> str:
-        """C5: the client's address (X-Forwarded-For only from trusted proxies)."""
-        from maju.auth.client_ip import UNIX_SOCKET, resolve_peer
-
-        if self.request is None:
-            return UNIX_SOCKET
-        return resolve_peer(self.request.scope, self.config.proxy.trusted_proxies).ip
 
 
 _current: ContextVar[Context | None] = ContextVar("maju_context", default=None)

@@ -24,6 +24,7 @@ from maju.api.caller import SAFE_METHODS, Caller, authenticate_alone
 from maju.api.form import read_form_dict
 from maju.api.responses import dumps, error_response
 from maju.auth.backend import Identity, authenticate
+from maju.auth.client_ip import resolve_peer
 from maju.auth.csrf import check_csrf
 from maju.context import Context, ResponseEffects, reset_current, set_current
 from maju.site import Site, site_of
@@ -129,6 +130,7 @@ async def run_in_transaction(
             auth_method=identity.method,
             session=identity.session,
             effects=effects,
+            client_ip=resolve_peer(request.scope, site.config.proxy.trusted_proxies).ip,
         )
         token = set_current(ctx)
         try:

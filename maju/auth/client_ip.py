@@ -9,9 +9,12 @@ from functools import lru_cache
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
+from maju.context import NO_CLIENT
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-UNIX_SOCKET = "unix"  # the peer of a UNIX-socket connection has no address
+# The peer of a UNIX-socket connection has no address.
+UNIX_SOCKET = NO_CLIENT
 
 
 @lru_cache(maxsize=32)
