@@ -15,12 +15,12 @@ from starlette.routing import Match, Route
 
 from maju import errors
 from maju.api.cors import CORSMiddleware
+from maju.api.file_routes import upload_paths
 from maju.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from maju.api.responses import error_response
 from maju.api.routes import API_PREFIXES, api_routes
 from maju.config import Config, load_config, resolve_secret_key
 from maju.doctype.registry import load_controllers
-from maju.files.routes import upload_paths
 from maju.site import Site, build_registry, open_database
 
 log = logging.getLogger(__name__)

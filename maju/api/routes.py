@@ -6,9 +6,9 @@ from starlette.routing import BaseRoute, Route
 
 from maju.api.documents import create_document, document_item
 from maju.api.endpoint import endpoint
+from maju.api.file_routes import file_routes, legacy_route, upload_routes
 from maju.api.listing import list_handler
 from maju.api.method import cmd_handler, method_handler
-from maju.files.routes import file_routes, legacy_route, upload_routes
 
 API_PREFIXES = ("/api", "/api/v1")
 ALL_VERBS = ["GET", "POST", "PUT", "DELETE"]

@@ -1,7 +1,7 @@
 """`upload_file` (F1-F8): turn a received form, and the bytes already staged on disk, into a
 File record.
 
-Two doors lead here. The streaming route (maju.files.routes) serves
+Two doors lead here. The streaming route (maju.api.file_routes) serves
 `/api/method/upload_file`, its aliases and `POST /?cmd=upload_file`: the caller is known
 before the body is read (F7), then the body is parsed as it arrives and the `file` part
 staged without passing through memory. Any other way of naming the method (its dotted

@@ -1,5 +1,8 @@
 """The files routes: the streaming upload (F1, F7-F9) and public and private serving (F11-F13).
 
+Routing only: what an upload stores is maju.files.upload's, how a file is served is
+maju.files.serving's; this module wires them to paths and to the endpoint wrappers.
+
 The upload has its own route because the generic method endpoint reads the whole form (E6)
 before its handler runs. Here the caller is known first (F7: a bad key, a dead session or a
 Guest is refused before a byte of the body is read), then the body is parsed as it arrives
