@@ -20,11 +20,11 @@ from starlette.datastructures import UploadFile
 
 from maju import errors
 from maju.context import Context
-from maju.core.doctype.file.file import NO_FILE, File
 from maju.doctype import permissions
 from maju.doctype.document import Document
 from maju.doctype.fields import coerce
 from maju.files import access, orphans, records, storage
+from maju.files.controller import NO_FILE, File
 from maju.files.limits import check_extension
 from maju.files.paths import files_dir, local_url, path_of, safe_file_name
 from maju.files.storage import StagedFile

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from maju import errors
-from maju.core.doctype.file.file import NO_FILE, File
+from maju.files.controller import NO_FILE, File
 from tests.files.conftest import People, file_rows, md5, message, stored_files, upload
 from tests.sites import Site, open_site
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from maju.core.doctype.file.file import INCORRECT_URL, NO_FILE, NOT_A_URL
+from maju.files.controller import INCORRECT_URL, NO_FILE, NOT_A_URL
 from tests.files.conftest import People, file_rows, md5, message, stored_files, upload
 from tests.sites import Site
 
