@@ -27,7 +27,7 @@ from seed import Backend, create_site, drop_site, postgres_error
 
 from maju.config import load_config
 from maju.db.connection import Connection
-from maju.db.schema import doctype_table
+from maju.doctype.tables import doctype_table
 from maju.query.compiler import compile_count, compile_list
 from maju.query.params import parse_list_params
 from maju.query.scope import QueryScope

@@ -18,10 +18,11 @@ from maju.auth.passwords import set_password
 from maju.auth.users import check_user_email, create_user, ensure_builtins
 from maju.config import Config, resolve_secret_key
 from maju.db.connection import Connection
-from maju.db.migrate import existing_columns, site_tables, sync_schema
+from maju.db.migrate import existing_columns, sync_schema
 from maju.doctype import storage
 from maju.doctype.fields import coerce
 from maju.doctype.registry import Registry
+from maju.doctype.tables import site_tables
 from maju.site import build_registry, open_database
 
 ADMINISTRATOR = "Administrator"

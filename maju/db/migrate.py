@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maju.db.connection import Connection
-from maju.db.schema import TableSpec, doctype_table
-from maju.db.system_tables import SYSTEM_TABLES
-from maju.doctype.registry import Registry
+from maju.db.schema import TableSpec
 
 
 async def existing_columns(conn: Connection, table: str) -> set[str] | None:
@@ -33,10 +31,6 @@ async def existing_indexes(conn: Connection, table: str) -> set[str]:
             {"table": table},
         )
     return {r["name"] for r in rows}
-
-
-def site_tables(registry: Registry) -> list[TableSpec]:
-    return [*SYSTEM_TABLES, *(doctype_table(m) for m in registry if not m.issingle)]
 
 
 async def sync_table(conn: Connection, spec: TableSpec) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from maju.db.connection import Connection
-from maju.db.schema import doctype_table
+from maju.doctype.tables import doctype_table
 from maju.query.compiler import compile_list
 from maju.query.params import parse_list_params
 from maju.query.scope import QueryScope

@@ -14,8 +14,9 @@ import pytest
 from maju.bootstrap import ensure_site_dirs, migrate_site
 from maju.config import Config
 from maju.db.connection import Connection, Database
-from maju.db.migrate import existing_columns, site_tables, sync_schema
+from maju.db.migrate import existing_columns, sync_schema
 from maju.doctype.registry import Registry, load_registry
+from maju.doctype.tables import site_tables
 from maju.site import open_database
 from tests.sites import postgres_schema, site_config
 
