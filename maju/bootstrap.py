@@ -10,7 +10,6 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from maju import errors
 from maju.auth.keys import KeyPair, generate_keys
@@ -18,6 +17,7 @@ from maju.auth.passwords import set_password
 from maju.auth.users import check_user_email, create_user, ensure_builtins
 from maju.config import Config, resolve_secret_key
 from maju.db.connection import Connection
+from maju.db.dialect import dialect_for_url
 from maju.db.migrate import existing_columns, sync_schema
 from maju.doctype import storage
 from maju.doctype.fields import coerce
@@ -101,17 +101,16 @@ def check_password_rules(password: str) -> None:
 NOT_SET_UP = "The site's database is not set up yet; run `maju migrate` first"
 
 
-def _missing_sqlite_file(config: Config) -> bool:
+def _missing_database_file(config: Config) -> bool:
     # Opening a missing SQLite file would create an empty database next to the real one.
-    url = config.database_url
-    prefix = "sqlite:///"
-    return url.startswith(prefix) and not Path(url[len(prefix) :].split("?", 1)[0]).is_file()
+    path = dialect_for_url(config.database_url).database_file(config.database_url)
+    return path is not None and not path.is_file()
 
 
 @asynccontextmanager
 async def site_transaction(config: Config) -> AsyncIterator[tuple[Connection, Registry]]:
     """One write transaction on an existing site's database, with its registry."""
-    if _missing_sqlite_file(config):
+    if _missing_database_file(config):
         raise errors.ValidationError(NOT_SET_UP)
     registry = build_registry(config)
     db = open_database(config)

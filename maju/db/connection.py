@@ -101,14 +101,7 @@ class Connection:
         text, args = self.dialect.to_driver(sql, params or {})
         raw = await self._driver()
         with self._database.statement(raw, text):
-            if self.dialect.name == "sqlite":
-                async with raw.execute(text, args) as cursor:
-                    rows = await cursor.fetchall()
-                    columns = [d[0] for d in cursor.description or ()]
-                return columns, [tuple(r) for r in rows]
-            records = await raw.fetch(text, *args)
-            columns = list(records[0].keys()) if records else []
-            return columns, [tuple(r) for r in records]
+            return await self.dialect.fetch_rows(raw, text, args)
 
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
         """Run a statement; returns the affected row count."""
@@ -178,26 +171,13 @@ class Database:
         self.url = url
         self.dialect = dialect_for_url(url)
         self.statement_timeout = statement_timeout
-        options: dict[str, Any] = {}
-        if self.dialect.name == "sqlite":
-            options["pool_size"] = pool_size
-            options["statement_timeout"] = statement_timeout
-        else:
-            options["min_size"] = 1
-            options["max_size"] = pool_size
-            # Startup parameters: set once per pooled connection, no round trip per request, and
-            # what asyncpg's RESET ALL on release goes back to.
-            settings: dict[str, str] = {}
-            if schema:
-                settings["search_path"] = schema
-            if statement_timeout:
-                settings["statement_timeout"] = f"{max(1, round(statement_timeout * 1000))}ms"
-            if settings:
-                options["server_settings"] = settings
+        options = self.dialect.pool_options(
+            pool_size=pool_size, schema=schema, statement_timeout=statement_timeout
+        )
         self._db = _MajuDatabase(url, **options)
-        # SQLite allows one writer at a time; queue this worker's writers here instead of
-        # letting them spin on SQLite's busy handler.
-        self._write_lock = asyncio.Lock() if self.dialect.name == "sqlite" else None
+        # One writer at a time (SQLite): queue this worker's writers here instead of letting
+        # them spin on the database's busy handler.
+        self._write_lock = asyncio.Lock() if self.dialect.single_writer else None
         # Per pooled driver connection: is its session read-only now? (weak: the pool owns it;
         # PostgreSQL has no such setting, BEGIN READ ONLY does it per transaction)
         self._flips_session = bool(self.dialect.session_read_only(True))
@@ -278,19 +258,13 @@ class Database:
     async def execute(self, raw: Any, text: str, args: list[Any]) -> int:
         """Run one driver-level statement on `raw`; returns the affected row count."""
         with self.statement(raw, text):
-            if self.dialect.name == "sqlite":
-                async with raw.execute(text, args) as cursor:
-                    return int(cursor.rowcount)
-            status: str = await raw.execute(text, *args)
-            last = status.rsplit(" ", 1)[-1]
-            return int(last) if last.isdigit() else 0
+            return await self.dialect.run(raw, text, args)
 
     async def rollback_quietly(self, raw: Any) -> None:
         """ROLLBACK, logging rather than raising a failure (the connection is released next,
         and the pool discards or resets a broken one)."""
         try:
-            # SQLite has already rolled back a write that a timeout interrupted.
-            if self.dialect.name != "sqlite" or raw.in_transaction:
+            if self.dialect.may_be_in_transaction(raw):
                 await self.execute(raw, "ROLLBACK", [])
         except Exception:
             log.warning("ROLLBACK failed", exc_info=True)

@@ -1,4 +1,5 @@
-"""What differs between SQLite and PostgreSQL: quoting, types, LIKE, paging, upsert, transactions.
+"""What differs between SQLite and PostgreSQL: quoting, types, LIKE, paging, upsert, transactions,
+catalog queries, pool settings and the driver calls (aiosqlite and asyncpg differ there too).
 
 No other module tests the backend's name or rewrites generated SQL; it asks the dialect instead.
 """
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 Fragment = tuple[str, dict[str, Any]]
@@ -23,6 +26,9 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 class Dialect(Protocol):
     name: ClassVar[Literal["sqlite", "postgresql"]]
+    # One writer at a time (SQLite): each worker queues its own writers instead of letting
+    # them spin on the database's busy handler.
+    single_writer: ClassVar[bool]
 
     def quote(self, identifier: str) -> str: ...
     def column_type(self, kind: StorageKind, length: int = 140) -> str: ...
@@ -39,6 +45,20 @@ class Dialect(Protocol):
     def ilike(self, sql: str, pattern: str, negated: bool, ascii_pattern: bool = False) -> str: ...
     def as_text(self, sql: str, kind: StorageKind) -> str: ...
     def explain(self, sql: str, analyze: bool = False) -> str: ...
+    def for_update(self) -> str: ...
+    def columns_query(self) -> str: ...
+    def indexes_query(self) -> str: ...
+    def refresh_statistics(self, tables: Sequence[str]) -> list[str]: ...
+    def database_file(self, url: str) -> Path | None: ...
+    def pool_options(
+        self, *, pool_size: int, schema: str, statement_timeout: float
+    ) -> dict[str, Any]: ...
+    # The driver calls on a raw connection: aiosqlite and asyncpg differ there too.
+    async def fetch_rows(
+        self, raw: Any, text: str, args: list[Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+    async def run(self, raw: Any, text: str, args: list[Any]) -> int: ...
+    def may_be_in_transaction(self, raw: Any) -> bool: ...
 
 
 class _BaseDialect:
@@ -84,6 +104,7 @@ class _BaseDialect:
 
 class SQLiteDialect(_BaseDialect):
     name: ClassVar[Literal["sqlite", "postgresql"]] = "sqlite"
+    single_writer: ClassVar[bool] = True
 
     _types: ClassVar[dict[str, str]] = {
         "text": "TEXT",
@@ -158,6 +179,47 @@ class SQLiteDialect(_BaseDialect):
         """The statement answering `sql`'s plan (SQLite has no ANALYZE form: plan only)."""
         return f"EXPLAIN QUERY PLAN {sql}"
 
+    def for_update(self) -> str:
+        return ""  # BEGIN IMMEDIATE already holds the only write lock
+
+    def columns_query(self) -> str:
+        return "SELECT name FROM pragma_table_info(:table)"
+
+    def indexes_query(self) -> str:
+        return "SELECT name FROM pragma_index_list(:table)"
+
+    def refresh_statistics(self, tables: Sequence[str]) -> list[str]:
+        # One ANALYZE covers every table; analysis_limit bounds its cost on big tables (the
+        # sampled statistics are enough for the planner).
+        return ["PRAGMA analysis_limit = 1000", "ANALYZE"]
+
+    def database_file(self, url: str) -> Path | None:
+        """The file a `sqlite:///path` URL names (opening a missing one would create it)."""
+        prefix = "sqlite:///"
+        return Path(url[len(prefix) :].split("?", 1)[0]) if url.startswith(prefix) else None
+
+    def pool_options(
+        self, *, pool_size: int, schema: str, statement_timeout: float
+    ) -> dict[str, Any]:
+        # maju.db.sqlite_pool's options; SQLite has no schemas to put on a path.
+        return {"pool_size": pool_size, "statement_timeout": statement_timeout}
+
+    async def fetch_rows(
+        self, raw: Any, text: str, args: list[Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        async with raw.execute(text, args) as cursor:
+            rows = await cursor.fetchall()
+            columns = [d[0] for d in cursor.description or ()]
+        return columns, [tuple(r) for r in rows]
+
+    async def run(self, raw: Any, text: str, args: list[Any]) -> int:
+        async with raw.execute(text, args) as cursor:
+            return int(cursor.rowcount)
+
+    def may_be_in_transaction(self, raw: Any) -> bool:
+        # SQLite has already rolled back a write that a timeout interrupted.
+        return bool(raw.in_transaction)
+
 
 @lru_cache(maxsize=2048)
 def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
@@ -203,6 +265,7 @@ def _sqlite_value(value: Any) -> Any:  # Any: driver values
 
 class PostgresDialect(_BaseDialect):
     name: ClassVar[Literal["sqlite", "postgresql"]] = "postgresql"
+    single_writer: ClassVar[bool] = False
 
     _types: ClassVar[dict[str, str]] = {
         "text": "TEXT",
@@ -259,6 +322,59 @@ class PostgresDialect(_BaseDialect):
     def explain(self, sql: str, analyze: bool = False) -> str:
         """`analyze` runs the statement too and adds actual row counts to the plan."""
         return f"EXPLAIN ({'ANALYZE, ' if analyze else ''}FORMAT JSON) {sql}"
+
+    def for_update(self) -> str:
+        """Appended to a SELECT: hold its row until the transaction ends (D15)."""
+        return " FOR UPDATE"
+
+    def columns_query(self) -> str:
+        return (
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = :table"
+        )
+
+    def indexes_query(self) -> str:
+        return (
+            "SELECT indexname AS name FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = :table"
+        )
+
+    def refresh_statistics(self, tables: Sequence[str]) -> list[str]:
+        return [self.analyze(table) for table in tables]
+
+    def database_file(self, url: str) -> Path | None:
+        return None  # a server: nothing to create by accident
+
+    def pool_options(
+        self, *, pool_size: int, schema: str, statement_timeout: float
+    ) -> dict[str, Any]:
+        # asyncpg pool arguments. The settings are startup parameters: set once per pooled
+        # connection, no round trip per request, and what asyncpg's RESET ALL on release goes
+        # back to.
+        settings: dict[str, str] = {}
+        if schema:
+            settings["search_path"] = schema
+        if statement_timeout:
+            settings["statement_timeout"] = f"{max(1, round(statement_timeout * 1000))}ms"
+        options: dict[str, Any] = {"min_size": 1, "max_size": pool_size}
+        if settings:
+            options["server_settings"] = settings
+        return options
+
+    async def fetch_rows(
+        self, raw: Any, text: str, args: list[Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        records = await raw.fetch(text, *args)
+        columns = list(records[0].keys()) if records else []
+        return columns, [tuple(r) for r in records]
+
+    async def run(self, raw: Any, text: str, args: list[Any]) -> int:
+        status: str = await raw.execute(text, *args)  # "UPDATE 3", "INSERT 0 1", "BEGIN"
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    def may_be_in_transaction(self, raw: Any) -> bool:
+        return True  # a ROLLBACK outside a transaction only draws a warning from PostgreSQL
 
 
 SQLITE = SQLiteDialect()

@@ -10,26 +10,12 @@ from maju.db.schema import TableSpec
 
 async def existing_columns(conn: Connection, table: str) -> set[str] | None:
     """The table's column names, or None when it does not exist."""
-    if conn.dialect.name == "sqlite":
-        rows = await conn.fetch_all("SELECT name FROM pragma_table_info(:table)", {"table": table})
-    else:
-        rows = await conn.fetch_all(
-            "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = :table",
-            {"table": table},
-        )
+    rows = await conn.fetch_all(conn.dialect.columns_query(), {"table": table})
     return {r["name"] for r in rows} or None
 
 
 async def existing_indexes(conn: Connection, table: str) -> set[str]:
-    if conn.dialect.name == "sqlite":
-        rows = await conn.fetch_all("SELECT name FROM pragma_index_list(:table)", {"table": table})
-    else:
-        rows = await conn.fetch_all(
-            "SELECT indexname AS name FROM pg_indexes "
-            "WHERE schemaname = current_schema() AND tablename = :table",
-            {"table": table},
-        )
+    rows = await conn.fetch_all(conn.dialect.indexes_query(), {"table": table})
     return {r["name"] for r in rows}
 
 
@@ -60,11 +46,6 @@ async def sync_schema(conn: Connection, tables: Iterable[TableSpec]) -> list[str
     specs = list(tables)
     for spec in specs:
         changes += await sync_table(conn, spec)
-    if conn.dialect.name == "sqlite":
-        # analysis_limit bounds ANALYZE's cost on big tables; the sampled stats are enough.
-        await conn.execute("PRAGMA analysis_limit = 1000")
-        await conn.execute("ANALYZE")
-    else:
-        for spec in specs:
-            await conn.execute(conn.dialect.analyze(spec.name))
+    for statement in conn.dialect.refresh_statistics([spec.name for spec in specs]):
+        await conn.execute(statement)
     return changes

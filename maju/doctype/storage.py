@@ -51,7 +51,7 @@ async def load_row(
     conn: Connection, meta: DocTypeMeta, name: Any, for_update: bool = False
 ) -> dict[str, Any] | None:
     q = conn.dialect.quote
-    lock = " FOR UPDATE" if for_update and conn.dialect.name == "postgresql" else ""
+    lock = conn.dialect.for_update() if for_update else ""
     return await conn.fetch_one(
         f"SELECT {select_list(meta, conn)} FROM {q(meta.table_name)} "
         f"WHERE {q('name')} = :name{lock}",
