@@ -1,5 +1,17 @@
 """The database seam: `databases` pools the connections, maju runs its own SQL on them.
 
+This is the only module that imports `databases` (an import contract in pyproject.toml keeps
+it so). It is kept because it is part of maju's fixed stack and does the dull parts well: it
+parses the database URL (`DatabaseURL`), picks the backend by its scheme (`Database`, with
+maju's SQLite pool registered in `SUPPORTED_BACKENDS`), and builds and closes the asyncpg pool
+from the URL and options (`databases.backends.postgres`). What it does not do is used from
+maju instead: its query layer (SQLAlchemy compilation per query, `Record`s) and its
+connections and transactions, which are keyed by asyncio task, so two transactions of one
+request (its own and a side write) would share one. maju asks the backend for a fresh
+`ConnectionBackend` per transaction, its documented interface, through `Database._backend`:
+the one private name touched, as `Database` offers no public way to a connection of one's own.
+If `databases` has to go, this module and maju.db.sqlite_pool are all that change.
+
 A transaction takes a pooled connection at its first statement, not before: a request that runs
 none (`ping`, a Guest refused at the door) never waits for the pool, and a pool exhausted by slow
 requests cannot starve it (S12). Each transaction holds its own connection, whatever task it runs
@@ -8,7 +20,7 @@ transaction. Queries go straight to the driver with the dialect's placeholder co
 is already compiled by maju, so SQLAlchemy's per-query compile is skipped.
 
 Every statement is cancelled after `statement_timeout` seconds (PostgreSQL's `statement_timeout`,
-set once per pooled connection at connect; SQLite's progress handler, maju/db/sqlite_pool.py) and
+set once per pooled connection at connect; SQLite's interrupt timer, maju/db/sqlite_pool.py) and
 answers 503 `QueryTimeoutError`; waiting longer than that for a connection answers 503
 `DatabaseUnavailableError`.
 """
@@ -24,14 +36,15 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import databases
-from databases.interfaces import ConnectionBackend
+from databases.interfaces import ConnectionBackend, DatabaseBackend
 
 from maju import errors
 from maju.db.dialect import dialect_for_url
-from maju.db.sqlite_pool import TimedConnection
+from maju.db.sqlite_pool import SQLitePool, TimedConnection
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +57,53 @@ class UniqueViolation(Exception):
         self.column = column
 
 
+class PooledSQLiteBackend(DatabaseBackend):
+    """databases' backend interface over maju's pool of long-lived aiosqlite connections.
+
+    databases' own SQLite backend opens a connection (and a thread) on every acquire
+    (maju.db.sqlite_pool says what that cost).
+    """
+
+    def __init__(self, database_url: databases.DatabaseURL | str, **options: Any) -> None:
+        url = databases.DatabaseURL(database_url)
+        path = url.database + (f"?{urlencode(url.options)}" if url.options else "")
+        self._pool = SQLitePool(path, **options)
+
+    async def connect(self) -> None:
+        """Nothing to do: connections open on first use and stay in the pool."""
+
+    async def disconnect(self) -> None:
+        await self._pool.close()
+
+    def connection(self) -> ConnectionBackend:
+        return _PooledSQLiteConnection(self._pool)
+
+
+class _PooledSQLiteConnection(ConnectionBackend):
+    """One lease of a pooled connection: only acquire, release and the raw connection are
+    used; queries go to the driver (maju.db.dialect)."""
+
+    def __init__(self, pool: SQLitePool) -> None:
+        self._pool = pool
+        self._raw: TimedConnection | None = None
+
+    async def acquire(self) -> None:
+        self._raw = await self._pool.acquire()
+
+    async def release(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            await self._pool.release(raw)
+
+    @property
+    def raw_connection(self) -> TimedConnection | None:
+        return self._raw
+
+
 class _MajuDatabase(databases.Database):
     SUPPORTED_BACKENDS = {  # noqa: RUF012 - mirrors databases' own class attribute
         **databases.Database.SUPPORTED_BACKENDS,
-        "sqlite": "maju.db.sqlite_pool:PooledSQLiteBackend",
+        "sqlite": "maju.db.connection:PooledSQLiteBackend",
     }
 
 
@@ -225,6 +281,8 @@ class Database:
 
     async def _acquire(self, read_only: bool) -> _Lease:
         lock = self._write_lock if not read_only else None
+        # databases' one private name in maju (see the module docstring): a connection of this
+        # transaction's own, not the task's.
         backend = self._db._backend.connection()
         locked = acquired = False
         try:

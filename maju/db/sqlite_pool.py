@@ -1,4 +1,4 @@
-"""A `databases` SQLite backend that keeps a per-worker pool of open aiosqlite connections.
+"""A per-worker pool of open aiosqlite connections (maju.db.connection serves it to `databases`).
 
 `databases`' own SQLite backend opens a new connection (and thread) on every acquire; measured
 with plain Starlette that capped a 20-row list near 740 requests/s against ~5,400 pooled.
@@ -21,11 +21,8 @@ import asyncio
 import sqlite3
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
 
 import aiosqlite
-from databases.backends.sqlite import SQLiteBackend
-from databases.core import DatabaseURL
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -73,21 +70,23 @@ class TimedConnection(aiosqlite.Connection):
         )
 
 
-class PooledSQLitePool:
-    """Hands out long-lived connections; at most `size` exist, the rest of the callers wait."""
+class SQLitePool:
+    """Hands out long-lived connections; at most `pool_size` exist, the rest of the callers wait.
+
+    Args:
+        database: the file path (with `?` options, as sqlite3 takes them).
+        statement_timeout: seconds before a statement is interrupted; 0 never.
+        options: passed on to `sqlite3.connect`.
+    """
 
     def __init__(
-        self, url: DatabaseURL, size: int = 8, statement_timeout: float = 0.0, **options: Any
+        self, database: str, *, pool_size: int = 8, statement_timeout: float = 0.0, **options: Any
     ) -> None:
-        self._database = url.database
-        if url.options:
-            self._database += "?" + urlencode(url.options)
+        self._database = database
         self._options = options
         self._statement_timeout = statement_timeout
         self._idle: list[TimedConnection] = []
-        self._slots = asyncio.Semaphore(size)
-        # The same attribute databases' SQLiteBackend.disconnect reads.
-        self._memref: sqlite3.Connection | None = None
+        self._slots = asyncio.Semaphore(pool_size)
 
     async def acquire(self) -> TimedConnection:
         await self._slots.acquire()
@@ -127,16 +126,3 @@ class PooledSQLitePool:
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
-
-
-class PooledSQLiteBackend(SQLiteBackend):
-    def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
-        size = int(options.pop("pool_size", 8))
-        statement_timeout = float(options.pop("statement_timeout", 0.0))
-        super().__init__(database_url, **options)
-        self._pool = PooledSQLitePool(  # type: ignore[assignment]
-            self._database_url, size=size, statement_timeout=statement_timeout, **options
-        )
-
-    async def disconnect(self) -> None:
-        await self._pool.close()  # type: ignore[attr-defined]
