@@ -41,16 +41,10 @@ def create_app(config: Config | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Site]]:
         registry = build_registry(config)
-        controllers = load_controllers(registry)
+        load_controllers(registry)
         db = open_database(config)
         await db.connect()
-        site = Site(
-            config=config,
-            registry=registry,
-            db=db,
-            secret_key=secret_key,
-            extensions={"controllers": controllers},
-        )
+        site = Site(config=config, registry=registry, db=db, secret_key=secret_key)
         try:
             yield {"site": site}
         finally:

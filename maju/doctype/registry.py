@@ -5,10 +5,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -26,7 +25,6 @@ class Registry:
 
     doctypes: Mapping[str, DocTypeMeta]
     apps: tuple[str, ...] = ()
-    controllers: Mapping[str, Any] = field(default_factory=dict)  # Any: controller classes
 
     def get(self, name: str) -> DocTypeMeta | None:
         return self.doctypes.get(name)
@@ -153,10 +151,10 @@ def _validate(meta: DocTypeMeta, doctypes: Mapping[str, DocTypeMeta]) -> None:
         raise ConfigError(f"{meta.source}: sort_field {meta.sort_field!r} is not a field")
 
 
-def load_controllers(registry: Registry) -> dict[str, Any]:
-    """Import each DocType's controller module (lifespan only; importing opens nothing)."""
-    controllers: dict[str, Any] = {}
+def load_controllers(registry: Registry) -> None:
+    """Import each DocType's controller module in lifespan, so a broken one stops the start
+    rather than the first request (importing opens nothing); maju.doctype.controller finds
+    the classes in `sys.modules` later."""
     for meta in registry:
         if meta.controller and importlib.util.find_spec(meta.controller) is not None:
-            controllers[meta.name] = importlib.import_module(meta.controller)
-    return controllers
+            importlib.import_module(meta.controller)
