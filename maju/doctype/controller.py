@@ -40,16 +40,6 @@ Hook = Literal[
     "on_update_after_submit",
     "on_trash",
 ]
-HOOKS: tuple[Hook, ...] = (
-    "before_insert",
-    "validate",
-    "after_insert",
-    "on_update",
-    "on_submit",
-    "on_cancel",
-    "on_update_after_submit",
-    "on_trash",
-)
 
 
 def class_name(meta: DocTypeMeta) -> str:
