@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -40,13 +39,10 @@ async def read_form_dict(request: Request) -> dict[str, Any]:
             raise errors.BadRequestError(str(exc.detail)) from exc
         for key, value in _first_values(list(form.multi_items())).items():
             params[key] = value
-        request.state.form = form
     else:
         body = await request.body()
         if body.strip() and is_json_type(content_type):
             params = _json_params(body)
-        elif body.strip():
-            request.state.raw_body = body
     for key in DROPPED:
         params.pop(key, None)
     return params
@@ -66,10 +62,3 @@ def _json_params(body: bytes) -> dict[str, Any]:
     if isinstance(parsed, list):
         return {"data": parsed}
     raise errors.BadRequestError("A JSON body must be an object or an array")
-
-
-def upload_files(request: Request) -> dict[str, UploadFile]:
-    form = getattr(request.state, "form", None)
-    if form is None:
-        return {}
-    return {k: v for k, v in form.multi_items() if isinstance(v, UploadFile)}
