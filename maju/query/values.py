@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from maju import errors
 from maju.doctype import fields, numbers
-from maju.doctype.fields import DECIMAL_TYPES, NUMERIC_TYPES
+from maju.doctype.fields import DECIMAL_TYPES
 from maju.doctype.meta import FieldMeta
 from maju.query.nodes import Column
 
@@ -38,10 +38,6 @@ def kind_of(fieldtype: str) -> ValueKind:
     if fieldtype == "Time":
         return "time"
     return "text"
-
-
-def is_numeric(column: Column) -> bool:
-    return column.fieldtype in NUMERIC_TYPES
 
 
 def fallback(column: Column) -> object:
