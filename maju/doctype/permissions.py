@@ -124,7 +124,7 @@ def row_filters(ctx: Context, meta: DocTypeMeta) -> list[list[Any]] | None:
     None means no restriction; an empty list means no row at all (an owner-only caller whose
     every identity is empty). The query compiler parses and binds them like `or_filters`.
     """
-    if not owner_only(ctx, meta, "read"):
+    if access(ctx, meta).scope("read") != "owner":
         return None
     return [[fieldname, "=", value] for fieldname, value in row_pairs(ctx, meta, "read")]
 
@@ -158,11 +158,6 @@ def denial_message(meta: DocTypeMeta, right: Right, doc: dict[str, Any] | None) 
     if name is None or right == "create":
         return f"No permission for {meta.name}"
     return f"You need the '{right}' permission on {meta.name} {name} to perform this action."
-
-
-def owner_only(ctx: Context, meta: DocTypeMeta, right: Right = "read") -> bool:
-    """P5: True when the caller's `right` comes only from if_owner rows (listings add owner=)."""
-    return access(ctx, meta).scope(right) == "owner"
 
 
 def readable_fieldnames(ctx: Context, meta: DocTypeMeta) -> frozenset[str]:
