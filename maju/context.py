@@ -9,7 +9,6 @@ described here by shape (`CallerSession`) or filled in as plain values by the en
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -102,19 +101,3 @@ class Context:
     @property
     def developer_mode(self) -> bool:
         return self.config.site.developer_mode
-
-
-_current: ContextVar[Context | None] = ContextVar("maju_context", default=None)
-
-
-def current() -> Context | None:
-    """The Context of the request being served, for deep helpers such as logging."""
-    return _current.get()
-
-
-def set_current(ctx: Context | None) -> object:
-    return _current.set(ctx)
-
-
-def reset_current(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from maju.api.responses import dumps, error_response
 from maju.auth.backend import Identity, authenticate
 from maju.auth.client_ip import resolve_peer
 from maju.auth.csrf import check_csrf
-from maju.context import Context, ResponseEffects, reset_current, set_current
+from maju.context import Context, ResponseEffects
 from maju.site import Site, site_of
 
 Handler = Callable[[Context, dict[str, Any]], Awaitable[Response]]
@@ -132,11 +132,7 @@ async def run_in_transaction(
             effects=effects,
             client_ip=resolve_peer(request.scope, site.config.proxy.trusted_proxies).ip,
         )
-        token = set_current(ctx)
-        try:
-            return await handler(ctx, params)
-        finally:
-            reset_current(token)
+        return await handler(ctx, params)
 
 
 async def run_side_writes(site: Site, effects: ResponseEffects) -> None:
