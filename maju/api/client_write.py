@@ -4,6 +4,23 @@ cancel, delete, rename_doc and bulk_update.
 Every one is a few calls on `maju.doctype.document.Document`, which owns naming, validation,
 docstatus rules and permissions; they run in the request's one transaction (M5), so a failure
 undoes the whole call, except bulk_update's entries, which each get a savepoint.
+
+The `frappe.client` methods (M10, here and in maju.api.client_read) map onto it:
+
+    get          (await Document.load(ctx, dt, name)).as_dict(include_nulls=True)    # D9
+    insert       Document.new(ctx, doc["doctype"], doc).insert(); a child row (parenttype,
+                 parent, parentfield): load the parent with right="write",
+                 parent.append(parentfield, doc), await parent.save()
+    save/submit  d = await Document.load(ctx, dt, name, for_update=True, right="write");
+                 d.update(doc, replace=True)  # absent fields cleared; `modified` is D18's lock
+                 await d.save() / await d.submit()
+    cancel       await (await Document.load(ctx, dt, name, for_update=True)).cancel()
+    delete       await (await Document.load(ctx, dt, name, right="delete")).delete()
+    set_value    d.update({fieldname: value}); await d.save() (a child row: change the row
+                 object found in parent.rows(parentfield), then save the parent)
+    rename_doc   await d.rename(new_name, merge=merge)
+    bulk_update  each entry inside `async with ctx.db.savepoint():`
+    return value maju.doctype.serialise.jsonable(value) (M8: documents inside, nulls dropped)
 """
 
 from __future__ import annotations

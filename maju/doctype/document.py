@@ -15,24 +15,8 @@ controllers and app code), always with the request's Context:
 Permissions (P) are checked by every operation unless `ignore_permissions` is set (server
 code only; a client can never set it). Nothing here opens or commits a transaction: the
 endpoint's one transaction per request makes an error anywhere, hooks included, undo it all.
-Fields read (and set, coerced per D6) as attributes: `doc.status = "Closed"`.
-
-The `frappe.client` methods (M10) map onto it:
-
-    get          (await Document.load(ctx, dt, name)).as_dict(include_nulls=True)    # D9
-    insert       Document.new(ctx, doc["doctype"], doc).insert(); a child row (parenttype,
-                 parent, parentfield): load the parent with right="write",
-                 parent.append(parentfield, doc), await parent.save()
-    save/submit  d = await Document.load(ctx, dt, name, for_update=True, right="write");
-                 d.update(doc, replace=True)  # absent fields cleared; `modified` is D18's lock
-                 await d.save() / await d.submit()
-    cancel       await (await Document.load(ctx, dt, name, for_update=True)).cancel()
-    delete       await (await Document.load(ctx, dt, name, right="delete")).delete()
-    set_value    d.update({fieldname: value}); await d.save() (a child row: change the row
-                 object found in parent.rows(parentfield), then save the parent)
-    rename_doc   await d.rename(new_name, merge=merge)
-    bulk_update  each entry inside `async with ctx.db.savepoint():`
-    return value maju.doctype.serialise.jsonable(value) (M8: documents inside, nulls dropped)
+Fields read (and set, coerced per D6) as attributes: `doc.status = "Closed"`. The writes'
+order of checks, hooks and SQL is maju.doctype.lifecycle's; this module is the object.
 
 Single DocTypes (D22) are not served yet: create and delete answer 417 as D22 says, read and
 update answer 417 too.
@@ -45,25 +29,11 @@ from typing import Any
 
 from maju import errors
 from maju.context import Context
-from maju.doctype import assign, naming, permissions, persist, references, storage, validation
-from maju.doctype.controller import Hook, controller_class, run_hook
-from maju.doctype.fields import now
+from maju.doctype import assign, lifecycle, permissions, storage
+from maju.doctype.controller import controller_class
 from maju.doctype.meta import DocTypeMeta, FieldMeta, Right
 from maju.doctype.serialise import document_dict
-from maju.doctype.validation import Action, comparable, name_key
-
-_RIGHT_FOR: dict[Action, Right] = {
-    "save": "write",
-    "update_after_submit": "write",
-    "submit": "submit",
-    "cancel": "cancel",
-}
-_AFTER: dict[Action, tuple[Hook, ...]] = {
-    "save": ("on_update",),
-    "submit": ("on_update", "on_submit"),
-    "cancel": ("on_cancel",),
-    "update_after_submit": ("on_update_after_submit",),
-}
+from maju.doctype.validation import comparable, name_key
 
 
 class Document:
@@ -138,7 +108,7 @@ class Document:
         """
         meta = ctx.registry[doctype]
         if meta.issingle:
-            raise _single_not_served(meta)
+            raise lifecycle.single_not_served(meta)
         if right is not None and permissions.access(ctx, meta).scope(right) is None:
             raise errors.PermissionError(permissions.denial_message(meta, right, {"name": name}))
         key = name_key(meta, name)
@@ -151,7 +121,7 @@ class Document:
             doc._tables[f.fieldname] = [
                 Document(ctx, child, r, is_new=False, parent=doc) for r in rows
             ]
-        doc._remember()
+        doc.remember_saved()
         if right is not None:
             await doc.check_permission(right)
         return doc
@@ -172,7 +142,7 @@ class Document:
         meta = ctx.registry[doctype]
         if not ignore_permissions:
             permissions.require(ctx, meta, "create")
-        _check_top_level(meta, "created")
+        lifecycle.check_top_level(meta, "created")
         doc = controller_class(meta, Document)(ctx, meta, None, is_new=True)
         doc.ignore_permissions = ignore_permissions
         assign.set_defaults(doc)
@@ -262,7 +232,8 @@ class Document:
             for row in self.rows(fieldname)
         ]
 
-    def _remember(self) -> None:
+    def remember_saved(self) -> None:
+        """Take the current values and rows as the saved state (after a load or a write)."""
         object.__setattr__(self, "_original", dict(self.values))
         object.__setattr__(self, "_snapshots", {f: self._snapshot(f) for f in self._tables})
         self.is_new = False
@@ -330,71 +301,16 @@ class Document:
 
         A `docstatus` of 1 in the data inserts and submits in one step; 2 answers 417 (D20).
         """
-        if not self.is_new:
-            raise errors.ValidationError(f"{self.meta.name} {self.name} is already saved")
-        meta, skip = self.meta, self._skip(ignore_permissions)
-        _check_top_level(meta, "created")
-        if not skip:
-            permissions.require(self.ctx, meta, "create")
-        target = self.target_docstatus or 0
-        action = validation.transition(meta, 0, target)
-        if action == "submit" and not skip:
-            permissions.require(self.ctx, meta, "submit")
-        stamp = now(self.ctx.config.site.time_zone)
-        await run_hook(self, "before_insert")
-        checked = await naming.set_new_name(self, self.requested_name, stamp)
-        checked_name = self.name if checked else None
-        self.values.update(
-            {
-                "owner": self.ctx.user,
-                "creation": stamp,
-                "modified": stamp,
-                "modified_by": self.ctx.user,
-                "docstatus": 0,
-                "idx": 0,
-            }
-        )
-        persist.stamp_children(self, stamp, only_changed=False)
-        await run_hook(self, "validate")
-        await validation.validate(self)
-        # A hash name was checked free a moment ago; ask again only if a hook renamed it.
-        if meta.autoname != "autoincrement" and (checked_name is None or self.name != checked_name):
-            await naming.check_unused(self.ctx.db, meta, self.name)
-        self.values["docstatus"] = target
-        await persist.write_row(self, insert=True)
-        await persist.write_tables(self, stamp, only_changed=False)
-        self._remember()
-        hooks: tuple[Hook, ...] = ("after_insert", *_AFTER[action])
-        for hook in hooks:
-            await run_hook(self, hook)
+        await lifecycle.insert(self, skip_permissions=self._skip(ignore_permissions))
         return self
 
     async def save(self, *, ignore_permissions: bool | None = None) -> Document:
         """D15: write the changes; a docstatus request submits or cancels (D20), a submitted
-        document takes only `allow_on_submit` changes (D21), `modified` is a lock (D18)."""
+        document takes only `allow_on_submit` changes (D21), `modified` is a lock (D18).
+        A new document is inserted."""
         if self.is_new:
             return await self.insert(ignore_permissions=ignore_permissions)
-        meta = self.meta
-        _check_top_level(meta, "changed")
-        old = int(self._original.get("docstatus") or 0)
-        new = old if self.target_docstatus is None else self.target_docstatus
-        action = validation.transition(meta, old, new)
-        if not self._skip(ignore_permissions):
-            await self.check_permission(_RIGHT_FOR[action])
-        validation.check_lock(self)
-        if action in ("save", "submit"):
-            await run_hook(self, "validate")
-        if action in ("update_after_submit", "cancel"):
-            validation.check_update_after_submit(self)
-        if action != "cancel":
-            await validation.validate(self)
-        stamp = now(self.ctx.config.site.time_zone)
-        self.values.update({"modified": stamp, "modified_by": self.ctx.user, "docstatus": new})
-        await persist.write_row(self, insert=False)
-        await persist.write_tables(self, stamp, only_changed=True, docstatus_changed=new != old)
-        self._remember()
-        for hook in _AFTER[action]:
-            await run_hook(self, hook)
+        await lifecycle.save(self, skip_permissions=self._skip(ignore_permissions))
         return self
 
     async def submit(self, *, ignore_permissions: bool | None = None) -> Document:
@@ -409,33 +325,15 @@ class Document:
 
     async def delete(self, *, ignore_permissions: bool | None = None) -> None:
         """D17: refuse submitted or linked documents, run `on_trash`, delete with child rows."""
-        meta = self.meta
-        _check_top_level(meta, "deleted")
-        if not self._skip(ignore_permissions):
-            await self.check_permission("delete")
-        if int(self._original.get("docstatus") or 0) == 1:
-            raise errors.ValidationError(
-                "Submitted Record cannot be deleted. You must Cancel it first."
-            )
-        await run_hook(self, "on_trash")
-        await references.check_not_linked(self)
-        for f, child in self.ctx.registry.child_tables(meta):
-            await storage.delete_children(self.ctx.db, child, self.name, meta.name, f.fieldname)
-        await storage.delete_row(self.ctx.db, meta, self.name)
+        await lifecycle.delete(self, skip_permissions=self._skip(ignore_permissions))
 
     async def rename(
         self, new_name: Any, *, merge: bool = False, ignore_permissions: bool | None = None
     ) -> Any:
         """Rename and repoint every reference (M10's rename_doc); returns the new name."""
-        if merge:
-            raise errors.ValidationError("Merging documents is not supported")
-        if not self._skip(ignore_permissions):
-            await self.check_permission("write")
-        if not self.meta.allow_rename:
-            raise errors.ValidationError(f"{self.meta.name} does not allow renaming")
-        new = await references.rename(self, new_name)
-        self._original["name"] = new
-        return new
+        return await lifecycle.rename(
+            self, new_name, merge=merge, skip_permissions=self._skip(ignore_permissions)
+        )
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -443,21 +341,3 @@ class Document:
         """The document as D8 orders it; nulls dropped unless `include_nulls` (D9). Fields the
         caller may not read are left out (P6) unless `all_fields`."""
         return document_dict(self, include_nulls=include_nulls, all_fields=all_fields)
-
-
-def _check_top_level(meta: DocTypeMeta, verb: str) -> None:
-    """D22 and P7: Single DocTypes are not served yet; child rows change through the parent."""
-    if meta.issingle:
-        raise (
-            _single_not_served(meta)
-            if verb == "changed"
-            else errors.ValidationError(f"Single DocType {meta.name} cannot be {verb}")
-        )
-    if meta.istable:
-        raise errors.ValidationError(
-            f"{meta.name} is a child table: its rows are {verb} through their parent document"
-        )
-
-
-def _single_not_served(meta: DocTypeMeta) -> errors.ValidationError:
-    return errors.ValidationError(f"Single DocType {meta.name} is not supported yet")
