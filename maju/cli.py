@@ -375,8 +375,7 @@ _APP_FILES = {
         "\n"
         "from __future__ import annotations\n"
         "\n"
-        "from maju.context import Context\n"
-        "from maju.whitelisting import whitelist\n"
+        "from maju import Context, whitelist\n"
         "\n"
         "\n"
         '@whitelist(methods=("GET",))\n'

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from maju.context import Context
-from maju.doctype.document import Document
-from maju.whitelisting import whitelist
+from maju import Context, Document, whitelist
 
 
 @whitelist(methods=("GET",), allow_guest=True)
