@@ -56,9 +56,10 @@ test: $(VENV)/.installed-test ## Run the whole suite, every database test on SQL
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests, which counts as a failure" >&2; exit 1; fi; \
 	exit $$status
 
-lint: $(VENV)/.installed-dev ## ruff check and ruff format --check
+lint: $(VENV)/.installed-dev ## ruff check, ruff format --check and the import contracts
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/lint-imports --no-logo --no-cache
 
 fmt: $(VENV)/.installed-dev ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff format $(CODE)
@@ -71,5 +72,5 @@ bench: $(VENV)/.installed-base ## Run the benchmarks (bench/run.py) and print th
 	$(PY) bench/run.py
 
 clean: ## Remove .venv, caches, build/, dist/ and the local site folder
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(SITE_DIR)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis $(SITE_DIR)
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
