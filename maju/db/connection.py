@@ -44,6 +44,7 @@ from databases.interfaces import ConnectionBackend, DatabaseBackend
 
 from maju import errors
 from maju.db.dialect import dialect_for_url
+from maju.db.mismatch import schema_mismatch
 from maju.db.sqlite_pool import SQLitePool, TimedConnection
 
 log = logging.getLogger(__name__)
@@ -363,7 +364,7 @@ class Database:
         if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
             # E15: PostgreSQL text cannot hold NUL; a client sent one (a name, a key): 417.
             return errors.DataError("Text values must not contain NUL (0x00) characters")
-        return None
+        return schema_mismatch(exc)  # a DocType change not migrated yet, most likely
 
     def _timed_out(self, text: str) -> errors.QueryTimeoutError:
         # The SQL (placeholders, no values) goes to the log for the operator, never to the client.

@@ -221,17 +221,33 @@ class SQLiteDialect(_BaseDialect):
         return bool(raw.in_transaction)
 
 
+# SQLite reads a double-quoted name that matches no column as a string literal (its "DQS"
+# misfeature, on in Python's build): `SELECT "effort" FROM "tabToDo"` run before `maju migrate`
+# added the column would answer the text "effort" in every row, and a filter on it would
+# compare with that text. A backquoted name has no such fallback, so the driver gets those and
+# a missing column is an error (maju.db.mismatch). Single-quoted literals are left alone.
+_SQLITE_QUOTED = re.compile(r"'(?:[^']|'')*'" r'|"((?:[^"]|"")*)"')
+
+
+def _backquoted(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name is None:
+        return match.group(0)
+    return "`" + name.replace('""', '"').replace("`", "``") + "`"
+
+
 @lru_cache(maxsize=2048)
 def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
-    """`:name` placeholders as `?` plus the names in order; cached, as the same SQL recurs
-    on every request and the regex pass showed in profiles."""
+    """`:name` placeholders as `?` plus the names in order, and names backquoted (see
+    _SQLITE_QUOTED); cached, as the same SQL recurs on every request and the regex pass showed
+    in profiles."""
     names: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
         names.append(match.group(1))
         return "?"
 
-    return _PARAM.sub(replace, sql), tuple(names)
+    return _PARAM.sub(replace, _SQLITE_QUOTED.sub(_backquoted, sql)), tuple(names)
 
 
 @lru_cache(maxsize=2048)
