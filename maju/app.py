@@ -20,18 +20,23 @@ from maju.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from maju.api.responses import error_response
 from maju.api.routes import API_PREFIXES, api_routes
 from maju.config import Config, load_config, resolve_secret_key
-from maju.doctype.registry import load_controllers
+from maju.db.connection import Database
+from maju.db.migrate import pending_changes
+from maju.doctype.registry import Registry, load_controllers
+from maju.doctype.tables import site_tables
 from maju.site import Site, build_registry, open_database
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config | None = None) -> Starlette:
+def create_app(config: Config | None = None, *, warn_if_schema_behind: bool = False) -> Starlette:
     """Build the ASGI application for one site.
 
     Args:
         config: the site configuration; loaded from `MAJU_CONFIG` / `config.toml` when omitted.
             DocTypes are loaded and validated, and the database connected, in the lifespan.
+        warn_if_schema_behind: compare the database with the DocTypes at start-up and log a
+            warning naming `maju migrate` when tables or columns are missing (`maju serve`).
     """
     config = config or load_config()
     developer_mode = config.site.developer_mode
@@ -44,6 +49,8 @@ def create_app(config: Config | None = None) -> Starlette:
         load_controllers(registry)
         db = open_database(config)
         await db.connect()
+        if warn_if_schema_behind:
+            await warn_when_schema_behind(db, registry)
         site = Site(config=config, registry=registry, db=db, secret_key=secret_key)
         try:
             yield {"site": site}
@@ -120,6 +127,34 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def warn_when_schema_behind(db: Database, registry: Registry) -> None:
+    """Log, loudly, what `maju migrate` would change; reads the schema, changes nothing.
+
+    A DocType edited under `make run` reloads the worker, which lands here again: the warning
+    comes before the first request that would hit a missing column.
+    """
+    try:
+        async with db.transaction(read_only=True) as conn:
+            pending = await pending_changes(conn, site_tables(registry))
+    except Exception:  # the check is advice: never keep the site from starting
+        log.warning("could not compare the database schema with the DocTypes", exc_info=True)
+        return
+    if not pending:
+        return
+    shown = [f"    {change.pending}" for change in pending[:SCHEMA_LINES_SHOWN]]
+    if len(pending) > SCHEMA_LINES_SHOWN:
+        shown.append(f"    ... and {len(pending) - SCHEMA_LINES_SHOWN} more")
+    log.warning(
+        "!!! The database schema is behind the DocTypes: run `maju migrate`. Requests that "
+        "touch what is missing will fail until then. Pending (%d):\n%s",
+        len(pending),
+        "\n".join(shown),
+    )
+
+
+SCHEMA_LINES_SHOWN = 20
+
+
 def asgi_app() -> Starlette:
     """Import-string target for uvicorn workers: `maju.app:asgi_app` (factory)."""
-    return create_app(load_config())
+    return create_app(load_config(), warn_if_schema_behind=True)

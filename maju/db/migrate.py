@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
 from maju.db.connection import Connection
 from maju.db.schema import TableSpec
@@ -19,25 +21,62 @@ async def existing_indexes(conn: Connection, table: str) -> set[str]:
     return {r["name"] for r in rows}
 
 
-async def sync_table(conn: Connection, spec: TableSpec) -> list[str]:
-    """Bring one table up to its spec; returns a line per change made."""
+_PAST = {"create": "created", "add": "added"}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One step `maju migrate` would take: "create table tabToDo", "add column tabToDo.x"."""
+
+    verb: Literal["create", "add"]
+    what: str
+    sql: str
+
+    @property
+    def pending(self) -> str:
+        return f"{self.verb} {self.what}"
+
+    @property
+    def done(self) -> str:
+        return f"{_PAST[self.verb]} {self.what}"
+
+
+async def plan_table(conn: Connection, spec: TableSpec) -> list[SchemaChange]:
+    """What bringing one table up to its spec takes, read from the live schema; changes
+    nothing (`maju serve` uses it to warn that the schema is behind)."""
     dialect = conn.dialect
-    changes: list[str] = []
     columns = await existing_columns(conn, spec.name)
     if columns is None:
-        await conn.execute(spec.create_sql(dialect))
-        changes.append(f"created table {spec.name}")
+        plan = [SchemaChange("create", f"table {spec.name}", spec.create_sql(dialect))]
+        indexes: set[str] = set()
     else:
-        for column in spec.columns:
-            if column.name not in columns:
-                await conn.execute(spec.add_column_sql(column, dialect))
-                changes.append(f"added column {spec.name}.{column.name}")
-    indexes = await existing_indexes(conn, spec.name)
-    for index in spec.indexes:
-        if index.name not in indexes:
-            await conn.execute(spec.index_sql(index, dialect))
-            changes.append(f"added index {index.name} on {spec.name}")
-    return changes
+        plan = [
+            SchemaChange(
+                "add", f"column {spec.name}.{column.name}", spec.add_column_sql(column, dialect)
+            )
+            for column in spec.columns
+            if column.name not in columns
+        ]
+        indexes = await existing_indexes(conn, spec.name)
+    plan += [
+        SchemaChange("add", f"index {index.name} on {spec.name}", spec.index_sql(index, dialect))
+        for index in spec.indexes
+        if index.name not in indexes
+    ]
+    return plan
+
+
+async def pending_changes(conn: Connection, tables: Iterable[TableSpec]) -> list[SchemaChange]:
+    """Every change `sync_schema` would make, without making any."""
+    return [change for spec in tables for change in await plan_table(conn, spec)]
+
+
+async def sync_table(conn: Connection, spec: TableSpec) -> list[str]:
+    """Bring one table up to its spec; returns a line per change made."""
+    changes = await plan_table(conn, spec)
+    for change in changes:
+        await conn.execute(change.sql)
+    return [change.done for change in changes]
 
 
 async def sync_schema(conn: Connection, tables: Iterable[TableSpec]) -> list[str]:
