@@ -100,6 +100,22 @@ class OAuthConfig:
     allow_password_grant: bool = False
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    # `maju serve`'s log level, for maju's loggers and uvicorn's (the access log is at info).
+    # The database drivers never log below info: at debug they print bound values.
+    level: str = "info"
+
+    def __post_init__(self) -> None:
+        if self.level.lower() not in LOG_LEVELS:
+            raise ConfigError(
+                f"config key log.level must be one of {', '.join(LOG_LEVELS)}, got {self.level!r}"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
@@ -111,6 +127,7 @@ class Config:
     cors: CorsConfig = field(default_factory=CorsConfig)
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     # Directory relative paths in the file are resolved against (the config file's folder).
     root: str = "."
 
@@ -143,7 +160,7 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     named = path if path is not None else (env.get("MAJU_CONFIG") or None)
-    config_path = Path(named if named is not None else "config.toml")
+    config_path = config_file(path, env)
     raw: dict[str, Any] = {}
     if config_path.is_file():
         try:
@@ -161,6 +178,15 @@ def load_config(
     built = {name: _build_section(name, hints[name], values) for name, values in sections.items()}
     root = config_path.parent.resolve() if config_path.is_file() else Path.cwd()
     return Config(**built, root=str(root))
+
+
+def config_file(
+    path: str | Path | None = None, environ: typing.Mapping[str, str] | None = None
+) -> Path:
+    """The file `load_config` reads: `path`, else `MAJU_CONFIG`, else ./config.toml."""
+    env = os.environ if environ is None else environ
+    named = path if path is not None else (env.get("MAJU_CONFIG") or None)
+    return Path(named if named is not None else "config.toml")
 
 
 def _section_types() -> dict[str, type[Any]]:
