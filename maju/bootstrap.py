@@ -14,18 +14,22 @@ from dataclasses import dataclass
 from maju import errors
 from maju.auth.keys import KeyPair, generate_keys
 from maju.auth.passwords import set_password
-from maju.auth.users import check_user_email, create_user, ensure_builtins
+from maju.auth.sessions import delete_user_sessions
+from maju.auth.users import check_user_email, create_user, ensure_builtins, user_roles
 from maju.config import Config, resolve_secret_key
-from maju.db.connection import Connection
+from maju.context import Context
+from maju.db.connection import Connection, Database
 from maju.db.dialect import dialect_for_url
 from maju.db.migrate import existing_columns, sync_schema
 from maju.doctype import storage
+from maju.doctype.document import Document
 from maju.doctype.fields import coerce
 from maju.doctype.registry import Registry
 from maju.doctype.tables import site_tables
 from maju.site import build_registry, open_database
 
 ADMINISTRATOR = "Administrator"
+GUEST = "Guest"
 # A2 refuses longer passwords at login, so a longer one could never be used.
 MAX_PASSWORD_LENGTH = 512
 
@@ -108,20 +112,44 @@ def _missing_database_file(config: Config) -> bool:
 
 
 @asynccontextmanager
-async def site_transaction(config: Config) -> AsyncIterator[tuple[Connection, Registry]]:
-    """One write transaction on an existing site's database, with its registry."""
+async def site_database(config: Config) -> AsyncIterator[tuple[Database, Registry]]:
+    """An existing site's database, connected, with its registry; a site never migrated is
+    refused (NOT_SET_UP) rather than half-created."""
     if _missing_database_file(config):
         raise errors.ValidationError(NOT_SET_UP)
     registry = build_registry(config)
     db = open_database(config)
     await db.connect()
     try:
-        async with db.transaction(read_only=False) as conn:
+        async with db.transaction(read_only=True) as conn:
             if await existing_columns(conn, registry["User"].table_name) is None:
                 raise errors.ValidationError(NOT_SET_UP)
-            yield conn, registry
+        yield db, registry
     finally:
         await db.disconnect()
+
+
+@asynccontextmanager
+async def site_transaction(
+    config: Config, *, read_only: bool = False
+) -> AsyncIterator[tuple[Connection, Registry]]:
+    """One transaction on an existing site's database, with its registry."""
+    async with site_database(config) as (db, registry):
+        async with db.transaction(read_only=read_only) as conn:
+            yield conn, registry
+
+
+async def administrator_context(conn: Connection, registry: Registry, config: Config) -> Context:
+    """A Context acting as Administrator on `conn`, for server-side chores and `maju console`:
+    the Document API then runs every check and hook a request would."""
+    return Context(
+        user=ADMINISTRATOR,
+        roles=await user_roles(conn, ADMINISTRATOR),
+        db=conn,
+        read_only=conn.read_only,
+        registry=registry,
+        config=config,
+    )
 
 
 async def add_user(
@@ -145,12 +173,75 @@ async def add_user(
 
 
 async def change_password(config: Config, user: str, password: str) -> None:
-    """Set `user`'s password (stored as an argon2id hash only)."""
+    """Set `user`'s password (stored as an argon2id hash only) and end their sessions, as a
+    password change through the API does (A12); API keys stay valid."""
+    if user == GUEST:
+        raise errors.ValidationError("Guest cannot have a password")
     check_password_rules(password)
     async with site_transaction(config) as (conn, registry):
         if not await storage.exists(conn, registry["User"], user):
             raise errors.DoesNotExistError(f"User {user} not found")
         await set_password(conn, user, password)
+        await delete_user_sessions(conn, user)
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """One line of `maju list-users`."""
+
+    name: str
+    full_name: str
+    enabled: bool
+    user_type: str
+    # The roles given to the user (Has Role rows), without the implicit All and Guest.
+    roles: tuple[str, ...]
+
+
+async def list_users(config: Config) -> list[UserSummary]:
+    """Every user of the site, sorted by name, with their roles in the order given."""
+    async with site_transaction(config, read_only=True) as (conn, _registry):
+        q = conn.dialect.quote
+        users = await conn.fetch_all(
+            f"SELECT {q('name')}, {q('full_name')}, {q('enabled')}, {q('user_type')} "
+            f"FROM {q('tabUser')}"
+        )
+        links = await conn.fetch_all(
+            f"SELECT {q('parent')}, {q('role')} FROM {q('tabHas Role')} "
+            f"WHERE {q('parenttype')} = 'User' ORDER BY {q('parent')}, {q('idx')}"
+        )
+    roles: dict[str, list[str]] = {}
+    for link in links:
+        if link["role"]:
+            roles.setdefault(str(link["parent"]), []).append(str(link["role"]))
+    return sorted(
+        (
+            UserSummary(
+                name=str(user["name"]),
+                full_name=str(user["full_name"] or ""),
+                enabled=bool(user["enabled"]),
+                user_type=str(user["user_type"] or ""),
+                roles=tuple(roles.get(str(user["name"]), ())),
+            )
+            for user in users
+        ),
+        key=lambda user: user.name,
+    )
+
+
+async def set_user_enabled(config: Config, user: str, enabled: bool) -> bool:
+    """Enable or disable `user` through the Document API (the User controller's rules apply:
+    Administrator and Guest stay enabled); disabling also ends their sessions. Returns whether
+    anything changed."""
+    async with site_transaction(config) as (conn, registry):
+        ctx = await administrator_context(conn, registry, config)
+        doc = await Document.load(ctx, "User", user, for_update=True, right="write")
+        if bool(doc.enabled) == enabled:
+            return False
+        doc.enabled = int(enabled)
+        await doc.save()
+        if not enabled:
+            await delete_user_sessions(conn, user)
+        return True
 
 
 async def issue_keys(config: Config, user: str) -> KeyPair:

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from maju.auth import csrf, keys
-from maju.cli import _log_config
+from maju.cli.log import server_log_config
 from tests.auth.accounts import add_user, fetch_all, login, new_client
 from tests.auth.conftest import AUTH_ROOT
 from tests.sites import Site, open_site
@@ -127,7 +127,7 @@ async def test_s3_secrets_never_logged(auth_site: Site, caplog: pytest.LogCaptur
     aiosqlite) are held where `maju serve` holds them.
     """
     caplog.set_level(logging.DEBUG)
-    pinned = _log_config()["loggers"]
+    pinned = server_log_config("debug")["loggers"]
     for name in ("databases", "aiosqlite"):
         assert logging.getLevelName(pinned[name]["level"]) >= logging.INFO, name
         caplog.set_level(pinned[name]["level"], logger=name)
