@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 import click
 
 from maju import errors
-from maju.db.mismatch import SchemaMismatchError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _failure(exc: BaseException) -> str:
+    from maju.db.mismatch import SchemaMismatchError
+
     if isinstance(exc, errors.MajuError):
         return exc.message or exc.exc_type
     if isinstance(exc, errors.ConfigError | SchemaMismatchError):
@@ -25,10 +26,13 @@ def _failure(exc: BaseException) -> str:
     return f"database error: {type(exc).__name__}: {exc}"
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
+def _database_errors() -> tuple[type[BaseException], ...]:
+    # Imported on first use: `maju --help` need not load the PostgreSQL driver.
     import asyncpg
 
-    return (asyncpg.PostgresError, asyncpg.InterfaceError)
+    from maju.db.mismatch import SchemaMismatchError
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError, SchemaMismatchError)
 
 
 def clean_errors(fn: F) -> F:
@@ -39,11 +43,10 @@ def clean_errors(fn: F) -> F:
         handled: tuple[type[BaseException], ...] = (
             errors.ConfigError,
             errors.MajuError,
-            SchemaMismatchError,
             OSError,
             ValueError,
             sqlite3.Error,
-            *_driver_errors(),
+            *_database_errors(),
         )
         try:
             return fn(*args, **kwargs)

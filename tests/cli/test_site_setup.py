@@ -6,6 +6,7 @@ import asyncio
 import re
 
 from maju.bootstrap import SetupResult, setup_site
+from tests.auth.accounts import execute
 from tests.cli.clisite import UP_TO_DATE, CliSite
 from tests.cli.dbcheck import password_ok, stored_hash
 
@@ -72,3 +73,12 @@ def test_failing_command_gives_one_clean_line(cli_site: CliSite) -> None:
     assert "run `maju migrate` first" in cli_site.fails("set-admin-password", stdin="pw\n")
     assert "run `maju migrate` first" in cli_site.fails("list-users")
     assert not (cli_site.root / "site" / "maju.db").exists()  # nothing half-created
+
+
+def test_a_command_on_a_schema_behind_says_to_migrate(migrated_site: CliSite) -> None:
+    asyncio.run(execute(migrated_site.config(), 'DROP TABLE "tabHas Role"'))
+    line = migrated_site.fails("list-users")
+    assert line.startswith("Error: The database has no table ")
+    assert "Has Role" in line and line.endswith("run `maju migrate`.")
+    assert "created table tabHas Role" in migrated_site.ok("migrate")
+    assert migrated_site.ok("list-users").startswith("name ")
