@@ -59,12 +59,11 @@ def role_of(block: Block, previous: Item | None) -> Role:
         name, *args = block.marker
         if name not in ROLES:
             raise ValueError(f"{block.where}: unknown doctest role {name!r}")
-        needs_path = name in FILE_ROLES or name == "excerpt"
-        if needs_path != bool(args) or (args and name not in (*FILE_ROLES, "excerpt", "run")):
-            takes = "a path" if needs_path else "no path"
-            raise ValueError(f"{block.where}: `{name}` takes {takes}")
-        if name == "run" and args not in ((), ("fails",)):
-            raise ValueError(f"{block.where}: `run` takes only `fails`")
+        if name == "run":
+            if args not in ([], ["fails"]):
+                raise ValueError(f"{block.where}: `run` takes only `fails`")
+        elif (name in FILE_ROLES or name == "excerpt") != (len(args) == 1):
+            raise ValueError(f"{block.where}: `{name}` takes {'one path' if args else 'no path'}")
         return Role(name, tuple(args))
     if block.lang in RUN_LANGS:
         return Role("run")

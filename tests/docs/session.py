@@ -71,7 +71,9 @@ class Session:
         # DOCS_RECORD=1: outputs that differ are written into the page instead (for authors).
         self.recorder = Recorder() if os.environ.get("DOCS_RECORD") == "1" else None
         self._server: subprocess.Popen[bytes] | None = None
-        self._served_files = ""
+        self._served = ""  # the fingerprint of the files the running server read
+        self._set_up = False
+        self._restart = False
 
     def _base_env(self, database_env: dict[str, str]) -> dict[str, str]:
         env = {
@@ -170,22 +172,25 @@ class Session:
     # ---- the server ------------------------------------------------------------------------
 
     def make_run(self) -> None:
-        """What `make run` does (without the reloader): `maju setup`, then `maju serve`."""
-        self.stop()
-        setup = self.maju("setup")
-        if setup.status != 0:
-            raise AssertionError(f"maju setup failed:\n{setup.output}")
-        self._serve()
+        """What `make run` does: `maju setup` (the first time: later ones change nothing once
+        the page has run `maju migrate`), then `maju serve`, started when a request needs it."""
+        if not self._set_up:
+            setup = self.maju("setup")
+            if setup.status != 0:
+                raise AssertionError(f"maju setup failed:\n{setup.output}")
+            self._set_up = True
+        self._restart = True
 
     def restart_if_changed(self) -> None:
-        """A running server is restarted when the project's files changed since it started:
-        what `make run`'s reloader does, but before the next command rather than some time."""
-        if self._server is not None and self._fingerprint() != self._served_files:
+        """(Re)start the server if `make run` asked for it or the project's files changed since
+        it started: what `make run`'s reloader does, but before the next request, not later."""
+        if self._restart or (self._server is not None and self._fingerprint() != self._served):
             self.stop()
             self._serve()
+            self._restart = False
 
     def _serve(self) -> None:
-        self._served_files = self._fingerprint()
+        self._served = self._fingerprint()
         with self.log.open("ab") as out:
             self._server = subprocess.Popen(
                 [str(BIN / "maju"), "serve", "--port", str(self.port), "--no-access-log"],
