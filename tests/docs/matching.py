@@ -89,6 +89,14 @@ class Bindings:
             text = text.replace(shown, real)
         return text
 
+    def shown(self, text: str) -> str:
+        """`text` of this run as the page shows it: bound values back to the page's tokens."""
+        for value, token in sorted(self._owner.items(), key=lambda item: -len(item[0])):
+            text = text.replace(value, token)
+        for page_text, real in self.literal.items():
+            text = text.replace(real, page_text)
+        return text
+
     # ---- outputs -------------------------------------------------------------------------
 
     def check(self, expected: str, actual: str) -> None:
@@ -102,31 +110,38 @@ class Bindings:
             raise Mismatch(f"expected JSON, got:\n{actual}")
         if len(got) != len(shown):
             raise Mismatch(f"expected {len(shown)} JSON values, got {len(got)}:\n{actual}")
-        try:
-            for expected_value, actual_value in zip(shown, got, strict=True):
-                self._check_value(expected_value, actual_value, "$")
-        except Mismatch as exc:
-            raise Mismatch(f"{exc}\ngot:\n{actual}") from None
+        problems: list[str] = []
+        for expected_value, actual_value in zip(shown, got, strict=True):
+            self._check_value(expected_value, actual_value, "$", problems)
+        if problems:
+            raise Mismatch(f"{problems[0]}\ngot:\n{actual}")
 
-    def _check_value(self, expected: Any, actual: Any, path: str) -> None:
+    def _check_value(self, expected: Any, actual: Any, path: str, problems: list[str]) -> None:
+        """Walk the whole value, binding what matches, and note what does not."""
         if expected == ANY:
             return
         if isinstance(expected, dict):
-            if not isinstance(actual, dict) or list(expected) != list(actual):
-                got = list(actual) if isinstance(actual, dict) else actual
-                raise Mismatch(f"{path}: expected the keys {list(expected)}, got {got}")
+            if not isinstance(actual, dict):
+                problems.append(f"{path}: expected an object, got {json.dumps(actual)}")
+                return
             for key, value in expected.items():
-                self._check_value(value, actual[key], f"{path}.{key}")
+                if key in actual:
+                    self._check_value(value, actual[key], f"{path}.{key}", problems)
+            if list(expected) != list(actual):
+                problems.append(f"{path}: expected the keys {list(expected)}, got {list(actual)}")
         elif isinstance(expected, list):
             if not isinstance(actual, list) or len(actual) != len(expected):
-                raise Mismatch(f"{path}: expected {json.dumps(expected)}, got {json.dumps(actual)}")
+                problems.append(
+                    f"{path}: expected {json.dumps(expected)}, got {json.dumps(actual)}"
+                )
+                return
             for index, (value, got) in enumerate(zip(expected, actual, strict=True)):
-                self._check_value(value, got, f"{path}[{index}]")
+                self._check_value(value, got, f"{path}[{index}]", problems)
         elif isinstance(expected, str):
             if not isinstance(actual, str) or not self._match(expected, actual, text=False):
-                raise Mismatch(f"{path}: expected {expected!r}, got {actual!r}")
+                problems.append(f"{path}: expected {expected!r}, got {actual!r}")
         elif type(expected) is not type(actual) or expected != actual:
-            raise Mismatch(f"{path}: expected {expected!r}, got {actual!r}")
+            problems.append(f"{path}: expected {expected!r}, got {actual!r}")
 
     def _check_text(self, expected: str, actual: str) -> None:
         if not self._match(_normal(expected), _normal(actual), text=True):

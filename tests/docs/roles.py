@@ -14,6 +14,7 @@ fence), else from its language:
 - `edit PATH`: each `key = value` the block shows is set in the project's TOML file PATH.
 - `excerpt PATH`: the block must appear word for word in the repository file PATH.
 - `server-log`: its lines must appear, in order, in what `maju serve` logged.
+- `exec` (Python): run by the project's `python`; it must succeed and print nothing.
 
 Any other block is refused. Directives (a doctest comment on a line of its own): `make run`
 sets the site up and (re)starts `maju serve`, as a reader's `make run` does; `files-first` (at
@@ -38,7 +39,7 @@ from tests.docs.session import REPO_ROOT, Session
 RUN_LANGS = frozenset({"console", "sh", "bash"})
 OUTPUT_LANGS = frozenset({"json", "text", "http"})
 FILE_ROLES = frozenset({"file", "append", "edit"})
-ROLES = frozenset({"run", "output", "config", "excerpt", "server-log", *FILE_ROLES})
+ROLES = frozenset({"run", "output", "config", "excerpt", "server-log", "exec", *FILE_ROLES})
 DIRECTIVES = frozenset({("make", "run"), ("files-first",)})
 _DOCTYPE_FILE = re.compile(r"^apps/[^/]+/doctype/([^/]+)/\1\.json$")
 
@@ -183,6 +184,11 @@ def _play_block(session: Session, block: Block, role: Role) -> None:
         session.bindings.check(f"...\n{block.text}...\n", session.server_log())
     elif role.name == "run":
         _run_console(session, block, role)
+    elif role.name == "exec":
+        result = session.run(f"python - <<'__DOC_PYTHON__'\n{block.text}__DOC_PYTHON__")
+        _check_status(result.status, result.output, fails=False)
+        if result.output.strip():
+            raise Mismatch(f"printed output the page does not show:\n{result.output}")
 
 
 def _located(session: Session, block: Block, step: Callable[[], None]) -> None:
@@ -231,7 +237,7 @@ def _compare(session: Session, block: Block, index: int, expected: str, actual: 
     except Mismatch:
         if session.recorder is None:
             raise
-        session.recorder.record(block, index, actual)
+        session.recorder.record(block, index, session.bindings.shown(actual))
 
 
 def _check_status(status: int, output: str, *, fails: bool) -> None:
