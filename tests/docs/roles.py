@@ -149,6 +149,15 @@ def play(items: list[Item], session: Session) -> None:
         for item, role in played:
             if isinstance(item, Block) and role is not None and role.name in FILE_ROLES:
                 _write(session, item, role)
+    try:
+        _play(played, session, files_first)
+    finally:
+        if session.recorder is not None and session.recorder.outputs:
+            recorded = session.recorder.rewrite()
+            raise Mismatch(f"recorded into the page: {recorded}; review the diff")
+
+
+def _play(played: list[tuple[Item, Role | None]], session: Session, files_first: bool) -> None:
     pending: tuple[Block, Role] | None = None  # a sh block waiting for its output block
     for item, role in played:
         if pending is not None:
@@ -169,8 +178,6 @@ def play(items: list[Item], session: Session) -> None:
             _located(session, item, partial(_play_block, session, item, role))
     if pending is not None:
         _located(session, pending[0], partial(_run_script, session, *pending, None))
-    if session.recorder is not None and session.recorder.outputs:
-        raise Mismatch(f"recorded into the page: {session.recorder.rewrite()}; review the diff")
 
 
 def _play_block(session: Session, block: Block, role: Role) -> None:
