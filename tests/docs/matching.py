@@ -17,8 +17,9 @@ The kinds of generated values (found in the page's text only):
 Everything else must match exactly, but for a few literal substitutions every page gets (the
 server's real port for `127.0.0.1:8000`, the current year for DOC_YEAR in names such as
 `TDR-2026-0001`). Output that parses as JSON (one value or several) is compared as JSON: same
-keys in the same order, same types; a string `"..."` matches any value. Other output is
-compared line by line: a line `...` matches any number of lines, `...` inside a line any text.
+keys in the same order, same types; a string `"..."` matches any value, and `...` inside a
+string any text (a duration). Other output is compared line by line: a line `...` matches any
+number of lines, `...` inside a line any text.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class Bindings:
         def literal(chunk: str) -> str:
             chunk = self._literal(chunk)
             if not text:
-                return re.escape(chunk)
+                return "[^\n]*?".join(re.escape(piece) for piece in chunk.split(ANY))
             return _text_pattern(chunk)
 
         for found in _GENERATED.finditer(expected):
