@@ -99,3 +99,10 @@ def test_markers_directives_and_unmarked_blocks(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="no `maju migrate`"):
         roles(parse(page))
+
+
+def test_ellipsis_inside_a_json_string_matches_any_text() -> None:
+    bindings = Bindings()
+    bindings.check('{"t": "Execution time: ... sec"}', '{"t": "Execution time: 0.004 sec"}')
+    with pytest.raises(Mismatch):
+        bindings.check('{"t": "Execution time: ... sec"}', '{"t": "Execution time: 0.004 min"}')
