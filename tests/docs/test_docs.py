@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,9 @@ def test_every_block_has_a_role(page: Path) -> None:
 @pytest.mark.parametrize("page", [p for p in PAGES if _played(p)], ids=lambda p: p.name)
 def test_page(page: Path, backend: str, tmp_path: Path) -> None:
     """The page, replayed: files written, commands run, outputs compared."""
+    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"the pages' examples need {' and '.join(missing)} (apt-get install curl jq)")
     with _database_env(backend) as database_env:
         session = Session(tmp_path, database_env)
         try:
