@@ -1,27 +1,26 @@
 """The per-request Context handed to handlers and whitelisted functions (no request globals).
 
-It belongs to the `doctype` layer (the Document API takes it): it may name the registry, the
-connection and the config, but nothing of auth, files or api. What those rooms put in it is
-described here by shape (`CallerSession`) or filled in as plain values by the endpoint
-(`client_ip`).
+It carries what a request really has: who is calling and how, the request's transaction, the
+site definition, and the writes queued for after that transaction. It belongs to the `doctype`
+layer (the Document API takes it), so it names nothing of auth, files or api: the caller's
+session is described by shape (`CallerSession`) and the client address is a plain value
+filled in by the endpoint. A function that needs the raw HTTP request or the process's Site
+asks for it in its signature (maju.api.arguments binds them by annotation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from starlette.requests import Request
-
     from maju.config import Config
     from maju.db.connection import Connection
     from maju.doctype.registry import Registry
+    from maju.reply import SideWrite
 
 PRIVILEGED_ROLES = frozenset({"Administrator", "System Manager"})
 
-SideWrite = Callable[["Connection"], Awaitable[None]]
 # C5: the peer of a UNIX-socket connection has no address (maju.auth.client_ip.UNIX_SOCKET);
 # a Context made outside a request (tests, the console) reads as one.
 NO_CLIENT = "unix"
@@ -42,26 +41,6 @@ class CallerSession(Protocol):
 
 
 @dataclass(slots=True)
-class ResponseEffects:
-    """What the request adds to its response, whether the handler succeeds or fails.
-
-    Authentication may find a stale cookie (A5) before anything else runs, and a failed login
-    must still count (A13) after its transaction rolls back, so these live outside both the
-    handler's return value and its transaction. The endpoint wrapper applies them.
-    """
-
-    # Complete `Set-Cookie` header values (A4, A5, A6).
-    cookies: list[str] = field(default_factory=list)
-    # Extra top-level keys for a JSON body, success or error (A5's `session_expired`).
-    body: dict[str, Any] = field(default_factory=dict)
-    # Session bookkeeping (A3, A6, A13, C4), run in its own write transaction after the
-    # request's transaction has ended, since GET transactions are read-only (M5).
-    side_writes: list[SideWrite] = field(default_factory=list)
-    # Extra response headers (Retry-After is carried by the error itself).
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class Context:
     """Who is calling, on which connection, with which site definition.
 
@@ -70,6 +49,11 @@ class Context:
         roles: every role the user holds, including the implicit `All` and `Guest` (P2).
         db: this request's connection, inside its one transaction.
         read_only: True for GET and HEAD (M5).
+        registry: the site's DocTypes.
+        config: the site's configuration.
+        auth_method: how the caller authenticated: "guest", "token", "session" or "bearer".
+        session: the server-side session when the caller came in by the `sid` cookie (A3).
+        client_ip: the client's address (C5: X-Forwarded-For only from trusted proxies).
     """
 
     user: str
@@ -78,17 +62,15 @@ class Context:
     read_only: bool
     registry: Registry
     config: Config
-    request: Request | None = None
-    # How the caller authenticated: "guest", "token", "session" or "bearer".
     auth_method: str = "guest"
+    session: CallerSession | None = None
+    client_ip: str = NO_CLIENT
     # Per-request cache for derived facts (permissions), never shared between requests.
     cache: dict[str, Any] = field(default_factory=dict)
-    # The server-side session when the caller came in by the `sid` cookie (A3), else None.
-    session: CallerSession | None = None
-    # Cookies, body keys and bookkeeping the endpoint applies to whatever response results.
-    effects: ResponseEffects = field(default_factory=ResponseEffects)
-    # C5: the client's address (X-Forwarded-For only from trusted proxies), resolved by auth.
-    client_ip: str = NO_CLIENT
+    # Writes the Document API queues from deep inside a request (a File's bytes to remove once
+    # no row uses them, F9, F10); the endpoint runs them after the request's transaction,
+    # whatever its outcome. A handler's own side writes go in its `Reply` instead.
+    after_request: list[SideWrite] = field(default_factory=list)
 
     @property
     def is_guest(self) -> bool:

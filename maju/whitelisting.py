@@ -7,7 +7,7 @@ routes to them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -68,8 +68,11 @@ def whitelist(
     """Allow REST clients to call a function as `/api/method/<module path>.<function>`.
 
     Works bare (`@whitelist`) or with arguments, on async functions and on sync ones (which run
-    in a worker thread). A parameter annotated `Context` receives the request's Context; the
-    others are filled from the request parameters and coerced by their annotations (M6, M7).
+    in a worker thread). A parameter annotated `Context` receives the request's Context (`Site`
+    and Starlette's `Request` are bound the same way); the others are filled from the request
+    parameters and coerced by their annotations (M6, M7). Return a value (sent as
+    `{"message": value}`), a `maju.reply.Reply` (the whole body, with status, headers or
+    cookies) or a Starlette Response (sent as is).
 
     Args:
         methods: the HTTP verbs accepted (default GET, POST, PUT and DELETE; HEAD counts as GET).
@@ -84,15 +87,6 @@ def whitelist(
         return func
 
     return mark(fn) if fn is not None else mark
-
-
-@dataclass(frozen=True, slots=True)
-class Body:
-    """Return `Body(content)` to answer with `content` as the whole JSON body instead of
-    M8's `{"message": value}`: login's `home_page` and `full_name` sit beside `message` (A1).
-    """
-
-    content: Mapping[str, Any]
 
 
 def whitelist_spec(obj: object) -> WhitelistSpec | None:

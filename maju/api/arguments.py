@@ -1,8 +1,10 @@
 """Turn E6's form dict into a whitelisted function's arguments (M6) coerced by annotation (M7).
 
 A function's signature is read once into a `CallPlan` (cached by the dispatcher); each request
-then only walks the plan. A parameter annotated `Context` is bound to the request's Context and
-never filled from the request.
+then only walks the plan. Three annotations are bound by maju and never filled from the
+request: `Context` (the request's Context), `Site` (the process's Site: its database pool for
+a transaction of one's own, its secret key) and Starlette's `Request` (headers, scheme), for
+the few functions that need more than the Context carries (login, password reset).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
+from starlette.requests import Request
 
 from maju import errors
 from maju.context import Context
 from maju.doctype import numbers
+from maju.site import Site
 
 # M6: never passed, even to **kwargs: a client must not switch permission checks off.
 ALWAYS_DROPPED = frozenset({"ignore_permissions", "flags"})
@@ -31,13 +35,27 @@ _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 _MISSING = object()
 
 
+# What maju binds by annotation, by the annotation's class or, when it is unresolved text
+# (imported under TYPE_CHECKING only), by its name.
+Injected = Literal["context", "site", "request"]
+_INJECTED: tuple[tuple[type, Injected], ...] = (
+    (Context, "context"),
+    (Site, "site"),
+    (Request, "request"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Any  # Any: whatever the developer annotated (a type, a union, a string)
     required: bool
     positional_only: bool
-    is_context: bool
+    injected: Injected | None
+
+    @property
+    def is_context(self) -> bool:
+        return self.injected == "context"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +83,7 @@ def plan_for(fn: Callable[..., Any]) -> CallPlan:
                 annotation=annotation,
                 required=p.default is p.empty,
                 positional_only=p.kind is p.POSITIONAL_ONLY,
-                is_context=_is_context(annotation),
+                injected=_injected(annotation),
             )
         )
     return CallPlan(tuple(params), accepts_kwargs)
@@ -101,19 +119,34 @@ class _Annotated:
         self.__annotations__ = {"value": annotation}
 
 
-def _is_context(annotation: Any) -> bool:
+def _injected(annotation: Any) -> Injected | None:
     if isinstance(annotation, str):
-        return annotation.strip("'\" ").rsplit(".", 1)[-1] == "Context"
-    return isinstance(annotation, type) and issubclass(annotation, Context)
+        name = annotation.strip("'\" ").rsplit(".", 1)[-1]
+        return next((kind for cls, kind in _INJECTED if cls.__name__ == name), None)
+    if isinstance(annotation, type):
+        return next((kind for cls, kind in _INJECTED if issubclass(annotation, cls)), None)
+    return None
 
 
-def bind(plan: CallPlan, ctx: Context, form: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    """M6: positional and keyword arguments for one call; raises 417 naming the argument."""
+def bind(
+    plan: CallPlan, form: Mapping[str, Any], ctx: Context, site: Site, request: Request
+) -> tuple[list[Any], dict[str, Any]]:
+    """M6: positional and keyword arguments for one call; raises 417 naming the argument.
+
+    Args:
+        plan: the function's `CallPlan`.
+        form: E6's parameters.
+        ctx, site, request: bound to the parameters annotated with their types.
+    """
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for param in plan.params:
-        if param.is_context:
+        if param.injected == "context":
             value: Any = ctx
+        elif param.injected == "site":
+            value = site
+        elif param.injected == "request":
+            value = request
         else:
             raw = form.get(param.name, _MISSING) if param.name not in ALWAYS_DROPPED else _MISSING
             if raw is _MISSING:

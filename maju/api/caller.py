@@ -21,17 +21,16 @@ from maju import errors
 from maju.auth.backend import Identity, authenticate
 from maju.auth.csrf import check_csrf
 from maju.config import Config
-from maju.context import ResponseEffects
 from maju.site import Site
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def authenticate_alone(request: Request, site: Site, effects: ResponseEffects) -> Identity:
+async def authenticate_alone(request: Request, site: Site) -> Identity:
     """A9 in its own read-only transaction: 401 for bad credentials, Guest for none (or a
-    dead session, A5, whose cookie deletions `effects` carries to any answer)."""
+    dead session, A5, whose cookie deletions the Identity carries to any answer)."""
     async with site.db.transaction(read_only=True) as conn:
-        return await authenticate(request, conn, site.config, site.secret_key, effects)
+        return await authenticate(request, conn, site.config, site.secret_key)
 
 
 class CsrfGate:
@@ -80,6 +79,6 @@ class Caller:
         return self.identity.user == "Guest"
 
     @classmethod
-    async def of(cls, request: Request, site: Site, effects: ResponseEffects) -> Caller:
-        identity = await authenticate_alone(request, site, effects)
+    async def of(cls, request: Request, site: Site) -> Caller:
+        identity = await authenticate_alone(request, site)
         return cls(identity, CsrfGate(request, identity, site.config))

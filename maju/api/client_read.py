@@ -8,34 +8,38 @@ permission row itself.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 
 from maju import errors
+from maju.api.responses import message_body
 from maju.context import Context
 from maju.doctype.document import Document
 from maju.doctype.meta import RIGHTS, Right
 from maju.query.execute import count_rows, list_rows, scope_for
+from maju.reply import Reply
 from maju.whitelisting import whitelist
 
+T = TypeVar("T")
 # X2's counters belong to /api/resource; get_list answers rows only.
 NOT_FOR_GET_LIST = frozenset({"with_count"})
 
 
-def add_debug_messages(ctx: Context, debug_messages: str | None) -> None:
-    """L20: the M10 methods carry the SQL in `_debug_messages` only (never in `exc`)."""
-    if debug_messages is not None:
-        ctx.effects.body["_debug_messages"] = debug_messages
+def with_debug_messages(value: T, debug_messages: str | None) -> T | Reply:
+    """L20: the M10 methods carry the SQL in `_debug_messages` only (never in `exc`), beside
+    M8's `message`; without it the value is returned as is."""
+    if debug_messages is None:
+        return value
+    return Reply({**message_body(value), "_debug_messages": debug_messages})
 
 
 @whitelist
-async def get_list(ctx: Context, doctype: str, **params: Any) -> list[Any]:
+async def get_list(ctx: Context, doctype: str, **params: Any) -> list[Any] | Reply:
     """Rows as `/api/resource` lists them (L1), with L2's parameters; unknown keys dropped."""
     listing = {k: v for k, v in params.items() if k not in NOT_FOR_GET_LIST}
     result = await list_rows(ctx, doctype, listing, strict=False)
-    add_debug_messages(ctx, result.debug_messages)
-    return result.rows
+    return with_debug_messages(result.rows, result.debug_messages)
 
 
 @whitelist
@@ -46,11 +50,10 @@ async def get_count(
     or_filters: Any = None,
     debug: bool = False,
     parent: str | None = None,
-) -> int:
+) -> int | Reply:
     """P8: the matching documents the caller may read (`read` needed, P5 conditions applied)."""
     result = await count_rows(ctx, doctype, filters, or_filters, debug, parent=parent)
-    add_debug_messages(ctx, result.debug_messages)
-    return result.count
+    return with_debug_messages(result.count, result.debug_messages)
 
 
 @whitelist
@@ -147,6 +150,7 @@ async def get_value(
     """M12: the first matching row's fields (L11's default order); `{}` when nothing matches."""
     fields, several = _fieldnames(fieldname)
     meta = ctx.registry[doctype]
+    debug_messages = None
     if meta.issingle:
         doc = (await Document.load(ctx, doctype, meta.name)).as_dict(include_nulls=True)
         row: dict[str, Any] = {f: doc[f] for f in fields if f in doc}
@@ -163,10 +167,15 @@ async def get_value(
             },
             strict=False,
         )
-        add_debug_messages(ctx, result.debug_messages)
         if not result.rows:
-            return {}
+            return with_debug_messages({}, result.debug_messages)
         row = result.rows[0]
+        debug_messages = result.debug_messages
+    return with_debug_messages(_value_of(row, as_dict, several), debug_messages)
+
+
+def _value_of(row: dict[str, Any], as_dict: bool, several: bool) -> Any:
+    """M12: the row, its values, or its one value."""
     if as_dict:
         return row
     values = list(row.values())

@@ -12,41 +12,35 @@ from typing import Any
 
 import orjson
 from starlette.datastructures import UploadFile
-from starlette.responses import Response
+from starlette.requests import Request
 
 from maju import errors
 from maju.api.arguments import bind, plan_for
+from maju.api.endpoint import Call
 from maju.api.form import is_json_type
-from maju.api.responses import JSONResponse
 from maju.context import Context
 from maju.doctype import permissions
 from maju.doctype.document import Document
 from maju.doctype.meta import Right
 from maju.doctype.serialise import jsonable
+from maju.reply import Reply
 from maju.whitelisting import whitelist_spec
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 NO_DATA = "No document data: send a JSON object of fields (or a `data` parameter)"
 
 
-def path_doctype(ctx: Context) -> str:
-    assert ctx.request is not None
-    return str(ctx.request.path_params["doctype"])
+def document_path(call: Call) -> tuple[str, str]:
+    """The DocType and, E2, the document name: the rest of the path after `/{dt}/`, minus one
+    trailing slash."""
+    path = call.path
+    name = f"{path['first']}{path.get('rest', '')}"
+    return str(path["doctype"]), name[:-1] if name.endswith("/") else name
 
 
-def path_name(ctx: Context) -> str:
-    """E2: the rest of the path after `/{dt}/`, minus one trailing slash."""
-    assert ctx.request is not None
-    params = ctx.request.path_params
-    name = f"{params['first']}{params.get('rest', '')}"
-    return name[:-1] if name.endswith("/") else name
-
-
-async def document_fields(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+async def document_fields(request: Request, params: dict[str, Any]) -> dict[str, Any]:
     """D10: the `data` parameter (an object or a string holding one); else the whole JSON body;
     else the urlencoded or multipart fields; else the raw body as JSON whatever its type."""
-    request = ctx.request
-    assert request is not None
     if "data" in params:
         return _object(params["data"], "data")
     content_type = request.headers.get("content-type", "")
@@ -80,51 +74,55 @@ def _object(value: Any, source: str) -> dict[str, Any]:
     return value
 
 
-async def create_document(ctx: Context, params: dict[str, Any]) -> Response:
+async def create_document(ctx: Context, call: Call) -> Reply:
     """D13: 404 DocType, 403 create, then the body (D10), coercion, naming and checks."""
-    doctype = path_doctype(ctx)
+    doctype = str(call.path["doctype"])
     permissions.require(ctx, ctx.registry[doctype], "create")
-    doc = Document.new(ctx, doctype, await document_fields(ctx, params))
+    doc = Document.new(ctx, doctype, await document_fields(call.request, call.params))
     await doc.insert()
-    return JSONResponse({"data": doc.as_dict()})
+    return Reply({"data": doc.as_dict()})
 
 
-async def document_item(ctx: Context, params: dict[str, Any]) -> Response:
+async def document_item(ctx: Context, call: Call) -> Reply:
     """E1's item routes: read (D14), update (D15), delete (D17) and run_method (D23)."""
-    assert ctx.request is not None
-    verb = ctx.request.method
-    doctype, name = path_doctype(ctx), path_name(ctx)
-    method = params.get("run_method") or ctx.request.query_params.get("run_method")
+    verb = call.verb
+    doctype, name = document_path(call)
+    method = call.params.get("run_method") or call.request.query_params.get("run_method")
     if method and verb in ("GET", "HEAD", "POST"):
-        return await run_document_method(ctx, doctype, name, str(method), params)
+        return await run_document_method(ctx, call, doctype, name, str(method))
     if verb in ("GET", "HEAD"):
         doc = await Document.load(ctx, doctype, name)
-        return JSONResponse({"data": doc.as_dict()})
+        return Reply({"data": doc.as_dict()})
     if verb == "PUT":
         doc = await Document.load(ctx, doctype, name, for_update=True, right="write")
-        doc.update(await document_fields(ctx, params))
+        doc.update(await document_fields(call.request, call.params))
         await doc.save()
-        return JSONResponse({"data": doc.as_dict()})
+        return Reply({"data": doc.as_dict()})
     if verb == "DELETE":
         meta = ctx.registry[doctype]
         if meta.issingle:  # D22
             raise errors.ValidationError(f"Single DocType {meta.name} cannot be deleted")
         doc = await Document.load(ctx, doctype, name, for_update=True, right="delete")
         await doc.delete()
-        return JSONResponse({"message": "ok"}, status_code=202)
+        return Reply({"message": "ok"}, status=202)
     raise errors.ValidationError("A POST to a document needs a run_method parameter")
 
 
 async def run_document_method(
-    ctx: Context, doctype: str, name: str, method: str, params: dict[str, Any]
-) -> Response:
+    ctx: Context, call: Call, doctype: str, name: str, method: str
+) -> Reply:
     """D23: GET needs `read` and runs read-only; POST needs `write` and commits."""
-    assert ctx.request is not None
-    verb = "GET" if ctx.request.method == "HEAD" else ctx.request.method
+    verb = "GET" if call.verb == "HEAD" else call.verb
     right: Right = "read" if verb == "GET" else "write"
     doc = await Document.load(ctx, doctype, name, for_update=verb == "POST", right=right)
-    result = await call_method(doc, method, verb, params)
-    return JSONResponse({"data": jsonable(result)})
+    bound = whitelisted_method(doc, method, verb)
+    form = {k: v for k, v in call.params.items() if k != "run_method"}
+    args, kwargs = bind(plan_for(bound), form, ctx, call.site, call.request)
+    # Sync methods run inline (they hold the request's connection, which lives in this task).
+    result = bound(*args, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return Reply({"data": jsonable(result)})
 
 
 def whitelisted_method(doc: Document, method: str, verb: str) -> Any:  # Any: a bound method
@@ -139,17 +137,3 @@ def whitelisted_method(doc: Document, method: str, verb: str) -> Any:  # Any: a 
     if not spec.allows_verb(verb):
         raise errors.PermissionError("Not permitted")
     return getattr(doc, method)
-
-
-async def call_method(
-    doc: Document, method: str, verb: str, params: dict[str, Any]
-) -> Any:  # Any: whatever the method returns
-    """D23: arguments from `params` bound and coerced as M6/M7 say; sync methods run inline
-    (they hold the request's connection, which lives in this task)."""
-    bound = whitelisted_method(doc, method, verb)
-    form = {k: v for k, v in params.items() if k != "run_method"}
-    args, kwargs = bind(plan_for(bound), doc.ctx, form)
-    result = bound(*args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result

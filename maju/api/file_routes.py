@@ -22,16 +22,17 @@ from starlette.types import Message, Receive
 
 from maju import errors
 from maju.api.caller import Caller
-from maju.api.endpoint import Endpoint, endpoint, streaming_endpoint
+from maju.api.endpoint import Call, Endpoint, endpoint, streaming_endpoint
 from maju.api.form import read_form_dict
 from maju.api.method import call_method
-from maju.api.responses import JSONResponse, message_body
+from maju.api.responses import message_body
 from maju.config import Config
 from maju.context import Context
 from maju.files.multipart import StreamingForm
 from maju.files.serving import serve_private, serve_public
 from maju.files.storage import StagedFile
 from maju.files.upload import GUESTS_REFUSED, check_guest, save_upload
+from maju.reply import Reply
 from maju.site import site_of
 
 # M11: every name `upload_file` answers under.
@@ -74,8 +75,13 @@ def legacy_route(fallback: Endpoint) -> Endpoint:
 def file_routes() -> list[BaseRoute]:
     return [
         Route("/files/{name:path}", serve_public, methods=["GET"]),
-        Route("/private/files/{name:path}", endpoint(serve_private), methods=["GET"]),
+        Route("/private/files/{name:path}", endpoint(private_file), methods=["GET"]),
     ]
+
+
+async def private_file(ctx: Context, call: Call) -> Response:
+    """F12 for the route's `{name}`."""
+    return await serve_private(ctx, str(call.path["name"]), call.request.url.path)
 
 
 async def upload_route(request: Request) -> Response:
@@ -83,8 +89,8 @@ async def upload_route(request: Request) -> Response:
         # The segment after /method/ (M1: anything after it is ignored).
         name = request.url.path.split("/method/", 1)[1].split("/", 1)[0]
 
-        async def dispatch(ctx: Context, params: dict[str, Any]) -> Response:
-            return await call_method(ctx, name, params)
+        async def dispatch(ctx: Context, call: Call) -> Reply | Response:
+            return await call_method(ctx, call, name)
 
         return await endpoint(dispatch)(request)
     return await _streamed_upload(request)
@@ -131,9 +137,9 @@ class _StreamedUpload:
         params.pop("_", None)
         return params
 
-    async def handle(self, ctx: Context, params: dict[str, Any]) -> Response:
+    async def handle(self, ctx: Context, call: Call) -> Reply:
         check_guest(ctx)
-        return JSONResponse(message_body(await save_upload(ctx, params, self.staged)))
+        return Reply(message_body(await save_upload(ctx, call.params, self.staged)))
 
     def discard(self) -> None:
         if self.staged is not None:

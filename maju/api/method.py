@@ -1,7 +1,7 @@
-"""/api/method/<name> and `/?cmd=<name>`: check, bind, call and render a whitelisted function (M).
+"""/api/method/<name> and `/?cmd=<name>`: check, bind and call a whitelisted function (M).
 
 The endpoint wrapper has already opened the request's one transaction (read-only for GET and
-HEAD) and renders every error raised here after rolling it back (M5, E9).
+HEAD) and renders the answer, or any error raised here after rolling it back (M5, E9).
 """
 
 from __future__ import annotations
@@ -14,43 +14,39 @@ from starlette.responses import Response
 from maju import errors
 from maju.api.arguments import bind
 from maju.api.dispatch import Target, method_index
-from maju.api.responses import JSONResponse, message_body
+from maju.api.endpoint import Call
+from maju.api.responses import message_body
 from maju.auth.ratelimit import check_rate_limit
 from maju.context import Context
 from maju.doctype.serialise import jsonable
-from maju.site import site_of
-from maju.whitelisting import Body
+from maju.reply import Reply
 
 
-async def method_handler(ctx: Context, params: dict[str, Any]) -> Response:
+async def method_handler(ctx: Context, call: Call) -> Reply | Response:
     """M1: the name is the path segment after /api/method/; anything after it is ignored."""
-    assert ctx.request is not None
-    return await call_method(ctx, ctx.request.path_params["method"], params)
+    return await call_method(ctx, call, str(call.path["method"]))
 
 
-async def cmd_handler(ctx: Context, params: dict[str, Any]) -> Response:
+async def cmd_handler(ctx: Context, call: Call) -> Reply | Response:
     """M14: `/` with `cmd` is /api/method/<cmd> with the other parameters and the same verb."""
-    assert ctx.request is not None
-    name = params.get("cmd")
+    name = call.params.get("cmd")
     if name is None or name == "":
-        raise errors.DoesNotExistError(f"Page {ctx.request.url.path} not found")
+        raise errors.DoesNotExistError(f"Page {call.request.url.path} not found")
     if not isinstance(name, str):
         raise errors.ValidationError(f"Failed to get method for command {name}")
-    return await call_method(ctx, name, params)  # `cmd` stays: passed only if declared (M6)
+    return await call_method(ctx, call, name)  # `cmd` stays: passed only if declared (M6)
 
 
-async def call_method(ctx: Context, name: str, params: dict[str, Any]) -> Response:
-    assert ctx.request is not None
-    target = method_index(site_of(ctx.request)).resolve(name)
-    check_caller(ctx, name, target, ctx.request.method)
-    await check_rate_limit(ctx, target.fn, target.spec.rate_limit)  # C4
-    args, kwargs = bind(target.plan, ctx, params)
+async def call_method(ctx: Context, call: Call, name: str) -> Reply | Response:
+    target = method_index(call.site).resolve(name)
+    check_caller(ctx, name, target, call.verb)
+    await check_rate_limit(ctx, call.site.db, target.fn, target.spec.rate_limit)  # C4
+    args, kwargs = bind(target.plan, call.params, ctx, call.site, call.request)
     if target.is_async:
         result = await target.fn(*args, **kwargs)
     else:
         result = await run_in_threadpool(target.fn, *args, **kwargs)
-    # Rendered here, inside the transaction: a value that cannot be serialised rolls back too.
-    return render(result)
+    return method_reply(result)
 
 
 def check_caller(ctx: Context, name: str, target: Target, verb: str) -> None:
@@ -61,11 +57,9 @@ def check_caller(ctx: Context, name: str, target: Target, verb: str) -> None:
         raise errors.PermissionError("Not permitted")
 
 
-def render(result: Any) -> Response:  # Any: whatever the function returned
-    """M8: a Response as is, a `Body` as the whole body; otherwise `{"message": value}`, `{}`
-    for None, with documents serialised per D8 without nulls (D9)."""
-    if isinstance(result, Response):
+def method_reply(result: Any) -> Reply | Response:  # Any: whatever the function returned
+    """M8: a Response or a Reply as is; otherwise `{"message": value}`, `{}` for None, with
+    documents serialised per D8 without nulls (D9)."""
+    if isinstance(result, Reply | Response):
         return result
-    if isinstance(result, Body):
-        return JSONResponse(dict(result.content))
-    return JSONResponse(message_body(jsonable(result)))
+    return Reply(message_body(jsonable(result)))

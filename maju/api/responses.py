@@ -1,4 +1,9 @@
-"""JSON responses: the success envelopes (E8) and the one place errors become bodies (E9, E15)."""
+"""The one place an answer becomes bytes: a handler's Reply, or an error as E9's envelope (E15).
+
+Handlers build bodies as Python values (`{"data": ...}`, E8) and return a `maju.reply.Reply`;
+`render` adds what authentication asked for (A3's cookie, A5's `session_expired` and cookie
+deletions) to the value, before it is serialised, once.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ import orjson
 from starlette.responses import Response
 
 from maju import errors
+from maju.auth.backend import Identity
 from maju.doctype.fields import format_datetime, format_time
+from maju.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +52,33 @@ def dumps(value: Any) -> bytes:
     )
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
+JSON = "application/json"
 
-    def __init__(
-        self, content: Any, status_code: int = 200, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(dumps(content), status_code=status_code, headers=headers)
+
+def render(outcome: Reply | Response, identity: Identity | None) -> Response:
+    """The response for a handler's outcome, with what authenticating `identity` added.
+
+    A Starlette Response (M8: downloads, redirects) goes out unchanged but for
+    authentication's cookies; a Reply's body gets A5's `session_expired` when it is an object.
+    """
+    if isinstance(outcome, Response):
+        _set_cookies(outcome, identity.cookies if identity is not None else ())
+        return outcome
+    body = outcome.body
+    cookies = outcome.cookies
+    if identity is not None:
+        if cookies is None:
+            cookies = identity.cookies
+        if identity.session_expired and not outcome.signed_in and isinstance(body, dict):
+            body = {**body, "session_expired": 1}
+    response = Response(dumps(body), outcome.status, outcome.headers, JSON)
+    _set_cookies(response, cookies or ())
+    return response
+
+
+def _set_cookies(response: Response, cookies: tuple[str, ...]) -> None:
+    for cookie in cookies:
+        response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
 
 
 def message_body(value: Any) -> dict[str, Any]:
@@ -59,8 +86,14 @@ def message_body(value: Any) -> dict[str, Any]:
     return {} if value is None else {"message": value}
 
 
-def error_response(exc: BaseException, *, developer_mode: bool) -> JSONResponse:
-    """Render any exception as the E9 envelope; unexpected ones as E15's 500."""
+def error_response(exc: BaseException, *, developer_mode: bool) -> Response:
+    """Any exception as its E9 answer, for code outside a request's endpoint (routing, body
+    limits); the endpoint renders `error_reply` with its caller's cookies instead."""
+    return render(error_reply(exc, developer_mode=developer_mode), None)
+
+
+def error_reply(exc: BaseException, *, developer_mode: bool) -> Reply:
+    """Any exception as the E9 envelope; unexpected ones as E15's 500."""
     if isinstance(exc, errors.MajuError):
         body = exc.to_dict()
         status = exc.status
@@ -83,7 +116,7 @@ def error_response(exc: BaseException, *, developer_mode: bool) -> JSONResponse:
     # S11 here too: a 500 rendered by Starlette's outermost ServerErrorMiddleware never passes
     # through SecurityHeadersMiddleware, and no error answer should be cached anyway.
     headers.update(ERROR_HEADERS)
-    return JSONResponse(body, status_code=status, headers=headers)
+    return Reply(body, status, headers)
 
 
 ERROR_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -17,19 +17,32 @@ from maju.auth.keys import key_owner
 from maju.auth.sessions import Session, delete_session, load_session, touch_session
 from maju.auth.users import user_roles, with_implicit_roles
 from maju.config import Config
-from maju.context import ResponseEffects
 from maju.db.connection import Connection
+from maju.reply import SideWrite
 
 
 @dataclass(frozen=True, slots=True)
 class Identity:
+    """Who is calling, and what authenticating them adds to whatever answer the request gets.
+
+    The cookie and the bookkeeping belong to every answer, success or error: a stale cookie is
+    deleted (A5) and a sliding session refreshed (A3) even when the handler then fails.
+    """
+
     user: str
     roles: frozenset[str]
     method: str  # "guest", "token", "session" or "bearer"
     session: Session | None = None
+    # Complete `Set-Cookie` values: A3's refreshed `sid`, or A5's five deletions.
+    cookies: tuple[str, ...] = ()
+    # A5: `"session_expired": 1` goes into the body of the answer.
+    session_expired: bool = False
+    # A3's expiry slide, A5's removal of the dead row (maju.reply.SideWrite).
+    side_writes: tuple[SideWrite, ...] = ()
 
 
-GUEST = Identity("Guest", frozenset({"Guest"}), "guest")
+_GUEST_FIELDS = ("Guest", frozenset({"Guest"}), "guest")
+GUEST = Identity(*_GUEST_FIELDS)
 _INVALID = "Invalid authorization header"
 
 
@@ -58,7 +71,7 @@ def cookie_options(request: Request, config: Config) -> cookies.CookieOptions:
 
 
 async def authenticate(
-    request: Request, conn: Connection, config: Config, secret_key: str, effects: ResponseEffects
+    request: Request, conn: Connection, config: Config, secret_key: str
 ) -> Identity:
     """A9: a present Authorization header decides alone (invalid: 401, even beside a valid
     cookie); else the `sid` cookie; else Guest. A `sid` parameter is never a session."""
@@ -71,19 +84,21 @@ async def authenticate(
     sid = cookies.unsign_sid(secret_key, value)
     session = await load_session(conn, sid) if sid else None
     if session is None:
-        _expire(request, config, effects, sid)
-        return GUEST
+        return _expired(request, config, sid)
+    roles = await user_roles(conn, session.user)
     lifetime = config.auth.session_expiry_hours * 3600
-    if session.needs_touch(time.time()):
+    if not session.needs_touch(time.time()):
+        return Identity(session.user, roles, "session", session)
 
-        async def slide(side: Connection) -> None:
-            await touch_session(side, session.sid, lifetime)
+    async def slide(side: Connection) -> None:
+        await touch_session(side, session.sid, lifetime)
 
-        effects.side_writes.append(slide)
-        effects.cookies.append(
-            cookies.sid_cookie(secret_key, session.sid, lifetime, cookie_options(request, config))
-        )
-    return Identity(session.user, await user_roles(conn, session.user), "session", session)
+    refreshed = cookies.sid_cookie(
+        secret_key, session.sid, lifetime, cookie_options(request, config)
+    )
+    return Identity(
+        session.user, roles, "session", session, cookies=(refreshed,), side_writes=(slide,)
+    )
 
 
 async def _from_header(header: str, conn: Connection) -> Identity:
@@ -101,13 +116,13 @@ async def _from_header(header: str, conn: Connection) -> Identity:
     return Identity(user, with_implicit_roles(roles), "token")
 
 
-def _expire(request: Request, config: Config, effects: ResponseEffects, sid: str | None) -> None:
-    """A5: flag the body, delete the five cookies, drop the dead row; the caller is Guest."""
-    effects.body["session_expired"] = 1
-    effects.cookies.extend(cookies.deleted_cookies(cookie_options(request, config)))
-    if sid is not None:
+def _expired(request: Request, config: Config, sid: str | None) -> Identity:
+    """A5: a Guest whose answer is flagged, deletes the five cookies and drops the dead row."""
+    deleted = tuple(cookies.deleted_cookies(cookie_options(request, config)))
+    if sid is None:
+        return Identity(*_GUEST_FIELDS, cookies=deleted, session_expired=True)
 
-        async def drop(side: Connection) -> None:
-            await delete_session(side, sid)
+    async def drop(side: Connection) -> None:
+        await delete_session(side, sid)
 
-        effects.side_writes.append(drop)
+    return Identity(*_GUEST_FIELDS, cookies=deleted, session_expired=True, side_writes=(drop,))

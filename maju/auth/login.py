@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+
 from maju import errors
 from maju.auth import cookies
 from maju.auth.backend import cookie_options
@@ -12,8 +14,9 @@ from maju.auth.passwords import hashing_slots, stored_hash, verify_password
 from maju.auth.sessions import create_session, delete_session
 from maju.context import Context
 from maju.db.connection import Connection
-from maju.site import site_of
-from maju.whitelisting import Body, whitelist
+from maju.reply import Reply
+from maju.site import Site
+from maju.whitelisting import whitelist
 
 MAX_PASSWORD_LENGTH = 512
 INVALID = "Invalid login credentials"
@@ -43,7 +46,9 @@ async def find_user(conn: Connection, usr: str) -> dict[str, Any] | None:
 
 
 @whitelist(methods=("POST",), allow_guest=True)
-async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) -> Body:
+async def login(
+    ctx: Context, site: Site, request: Request, usr: str | None = None, pwd: str | None = None
+) -> Reply:
     """A1: sign in with a password; sets the session cookies (A4). Other fields are ignored.
 
     S12/S14 in order: read the user and hash, hand the connection back, count the attempt in
@@ -54,8 +59,6 @@ async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) ->
         raise login_failure("Incomplete login details")
     if len(pwd) > MAX_PASSWORD_LENGTH:
         raise login_failure("Password size exceeded the maximum allowed size")
-    assert ctx.request is not None
-    site = site_of(ctx.request)
     database = site.db
     # A POST's own transaction would read under SQLite's write lock: read in a read-only one.
     await ctx.db.commit()
@@ -73,43 +76,40 @@ async def login(ctx: Context, usr: str | None = None, pwd: str | None = None) ->
     await forgive(ctx.db, keys)
     if ctx.session is not None:
         await delete_session(ctx.db, ctx.session.sid)
-    return await start_session(ctx, user)
+    return await start_session(ctx, site.secret_key, cookie_options(request, ctx.config), user)
 
 
-async def start_session(ctx: Context, user: dict[str, Any]) -> Body:
+async def start_session(
+    ctx: Context, secret_key: str, options: cookies.CookieOptions, user: dict[str, Any]
+) -> Reply:
     """A3/A4: a new session row, the five cookies, and A1's body."""
     lifetime = ctx.config.auth.session_expiry_hours * 3600
     session = await create_session(ctx.db, str(user["name"]), lifetime)
     full_name = str(user["full_name"] or user["first_name"] or user["name"])
     system_user = (user["user_type"] or "System User") == "System User"
-    assert ctx.request is not None
-    site = site_of(ctx.request)
     who = cookies.UserCookies(
         str(user["name"]), full_name, system_user, str(user["user_image"] or "")
     )
-    # A fresh login replaces whatever a stale cookie asked for (A5).
-    ctx.effects.cookies[:] = cookies.session_cookies(
-        site.secret_key, session.sid, lifetime, who, cookie_options(ctx.request, ctx.config)
-    )
-    ctx.effects.body.pop("session_expired", None)
     if system_user:
         body = {"message": "Logged In", "home_page": "/app", "full_name": full_name}
     else:
         body = {"message": "No App", "home_page": "/me", "full_name": full_name}
-    return Body(body)
+    # A fresh login replaces whatever a stale cookie asked for (A5): its cookies and its flag.
+    new_cookies = cookies.session_cookies(secret_key, session.sid, lifetime, who, options)
+    return Reply(body, cookies=tuple(new_cookies), signed_in=True)
 
 
 @whitelist(methods=("GET", "POST"), allow_guest=True)
-async def logout(ctx: Context) -> Body:
+async def logout(ctx: Context, request: Request) -> Reply:
     """A6: end the server-side session and delete the five cookies; safe for Guest."""
+    body = {"message": "No App", "home_page": "/", "full_name": "Guest"}
+    deleted = tuple(cookies.deleted_cookies(cookie_options(request, ctx.config)))
     session = ctx.session
-    if session is not None:
+    if session is None:
+        return Reply(body, cookies=deleted)
 
-        async def end(conn: Connection) -> None:
-            await delete_session(conn, session.sid)
+    async def end(conn: Connection) -> None:
+        await delete_session(conn, session.sid)
 
-        # Its own transaction: a GET's is read-only, and the session must end either way.
-        ctx.effects.side_writes.append(end)
-    assert ctx.request is not None
-    ctx.effects.cookies[:] = cookies.deleted_cookies(cookie_options(ctx.request, ctx.config))
-    return Body({"message": "No App", "home_page": "/", "full_name": "Guest"})
+    # Its own transaction: a GET's is read-only, and the session must end either way.
+    return Reply(body, cookies=deleted, side_writes=(end,))

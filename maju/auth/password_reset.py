@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
 from maju import errors
 from maju.auth.lockout import clear_user, count_attempt, forgive, lockout_keys
@@ -28,7 +29,7 @@ from maju.auth.public_origin import public_origin
 from maju.auth.sessions import delete_user_sessions
 from maju.context import Context
 from maju.db.connection import Connection
-from maju.site import site_of
+from maju.site import Site
 from maju.whitelisting import whitelist
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,14 @@ def _hash(key: str) -> str:
 
 
 @whitelist(methods=("POST",), allow_guest=True, rate_limit=(5, 3600))
-async def reset_password(ctx: Context, user: str = "") -> str:
+async def reset_password(ctx: Context, request: Request, user: str = "") -> str:
     """A12: always the same answer; an enabled user gets a 24-hour single-use key by the
     installed apps' `send_password_reset(ctx, user, url)` hook."""
     found = await find_user(ctx.db, user) if user else None
     if found is None or not found["enabled"] or found["name"] in ("Guest", "Administrator"):
         return SENT
     name = str(found["name"])
-    assert ctx.request is not None
-    origin = public_origin(ctx.request.scope, ctx.config)
+    origin = public_origin(request.scope, ctx.config)
     if origin is None:
         # S13: a link built from an unlisted Host would hand the key to whoever chose that
         # Host; and the user's current link, if any, stays valid.
@@ -100,7 +100,11 @@ async def _send(ctx: Context, user: str, url: str) -> None:
 
 @whitelist(methods=("POST",), allow_guest=True)
 async def update_password(
-    ctx: Context, new_password: str, key: str | None = None, old_password: str | None = None
+    ctx: Context,
+    site: Site,
+    new_password: str,
+    key: str | None = None,
+    old_password: str | None = None,
 ) -> str:
     """A12: set a new password by reset `key` or, signed in, by `old_password`; the user's
     other sessions end.
@@ -115,12 +119,11 @@ async def update_password(
     if key:
         await _key_user(ctx.db, key)
     elif not ctx.is_guest and old_password is not None:
-        await _check_old_password(ctx, old_password)
+        await _check_old_password(ctx, site, old_password)
     else:
         raise errors.ValidationError("The reset key is missing or invalid")
     await ctx.db.commit()
-    assert ctx.request is not None
-    new_hash = await hash_password(new_password, hashing_slots(site_of(ctx.request)))
+    new_hash = await hash_password(new_password, hashing_slots(site))
     user = await _use_key(ctx.db, key) if key else ctx.user
     await store_hash(ctx.db, user, new_hash)
     keep = ctx.session.sid if ctx.session is not None and ctx.session.user == user else None
@@ -156,13 +159,11 @@ async def _use_key(conn: Connection, key: str) -> str:
     return str(user)
 
 
-async def _check_old_password(ctx: Context, old_password: str) -> None:
+async def _check_old_password(ctx: Context, site: Site, old_password: str) -> None:
     """401 on a wrong old password, counted as a failed login (A13) so it cannot be guessed;
     counted before the check (S14) and verified holding no transaction (S12)."""
     password_hash = await stored_hash(ctx.db, ctx.user)
     await ctx.db.commit()
-    assert ctx.request is not None
-    site = site_of(ctx.request)
     keys = lockout_keys(ctx.user, ctx.client_ip)
     await count_attempt(site.db, ctx.config.auth, keys)
     if not await verify_password(password_hash, old_password, hashing_slots(site)):

@@ -8,19 +8,20 @@ from typing import Any
 from maju import errors
 from maju.auth import counters
 from maju.context import Context
-from maju.site import site_of
+from maju.db.connection import Database
 
 _TABLE = "__rate_limits"
 MESSAGE = "You hit the rate limit because of too many requests. Please try after sometime."
 
 
 async def check_rate_limit(
-    ctx: Context, fn: Callable[..., Any], limit: tuple[int, int] | None
+    ctx: Context, database: Database, fn: Callable[..., Any], limit: tuple[int, int] | None
 ) -> None:
     """Count this call of `fn` from the client's IP (C5); past `limit` answer 429.
 
     Args:
         ctx: the request's Context (its connection and client IP).
+        database: the site's pool, for the counting transaction.
         fn: the whitelisted function; counted by its own name, so all its aliases share one.
         limit: `WhitelistSpec.rate_limit`, `(calls, seconds)`; None does nothing.
 
@@ -33,9 +34,8 @@ async def check_rate_limit(
         return
     calls, seconds = limit
     key = f"{fn.__module__}.{fn.__qualname__}|{ctx.client_ip}"
-    assert ctx.request is not None
     await ctx.db.commit()
-    async with site_of(ctx.request).db.transaction(read_only=False) as conn:
+    async with database.transaction(read_only=False) as conn:
         wait = await counters.admit(conn, _TABLE, [key], calls, seconds)
     if wait:
         raise errors.RateLimitExceededError(MESSAGE, headers={"Retry-After": str(wait)})

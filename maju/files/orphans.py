@@ -1,7 +1,8 @@
 """Remove stored bytes that no File row points at, once the request's transaction has ended.
 
-Bytes and rows cannot share a transaction, so removal is a check made afterwards, in the
-request's side-write transaction (maju.api.endpoint runs those after commit or rollback):
+Bytes and rows cannot share a transaction, so removal is a check made afterwards, queued on
+`ctx.after_request` (maju.api.endpoint runs those after commit or rollback, in a write
+transaction of their own):
 "does any File row still use this URL? If not, delete the file." That one rule covers F10
 (a delete that committed frees the bytes, one that rolled back keeps them, a file shared by
 de-duplicated records stays until the last goes) and F9 (an upload whose transaction failed
@@ -29,4 +30,4 @@ def remove_when_unused(ctx: Context, url: str | None) -> None:
         if path is not None:
             storage.remove(path)
 
-    ctx.effects.side_writes.append(collect)
+    ctx.after_request.append(collect)

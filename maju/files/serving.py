@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -27,8 +26,8 @@ from maju.site import site_of
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
-def not_found(request: Request) -> errors.DoesNotExistError:
-    return errors.DoesNotExistError(f"Page {request.url.path} not found")
+def not_found(path: str) -> errors.DoesNotExistError:
+    return errors.DoesNotExistError(f"Page {path} not found")
 
 
 async def _stat(path: Path | None) -> os.stat_result | None:
@@ -62,30 +61,31 @@ async def serve_public(request: Request) -> Response:
     path = resolve(config.public_files_dir, name)
     found = await _stat(path)
     if path is None or found is None:
-        raise not_found(request)
+        raise not_found(request.url.path)
     return file_response(path, name, found)
 
 
-async def serve_private(ctx: Context, params: dict[str, Any]) -> Response:
+async def serve_private(ctx: Context, name: str, url_path: str) -> Response:
     """F12: `read` on a File record for this URL or on the document it is attached to.
 
     Guests get 403; so does everyone else without a readable record, whether or not the file
     exists (only a caller who may read every File learns that one is missing: 404).
+
+    Args:
+        name: the file's name under the private files directory (the route's `{name}`).
+        url_path: the path asked for, for the 404's message.
     """
-    request = ctx.request
-    assert request is not None
-    name: str = request.path_params["name"]
     if ctx.is_guest:
         raise errors.PermissionError("Not permitted: log in to download private files")
     row = await access.readable_row(ctx, local_url(name, True))
     if row is None:
         if access.reads_every_file(ctx):
-            raise not_found(request)
+            raise not_found(url_path)
         raise errors.PermissionError(f"You do not have permission to read the file {name}")
     path = resolve(ctx.config.private_files_dir, name)
     found = await _stat(path)
     if path is None or found is None:
-        raise not_found(request)
+        raise not_found(url_path)
     # Private bytes may sit in the browser's cache, never in a shared one.
     private = {"Cache-Control": "private"}
     prefix = ctx.config.files.accel_redirect_prefix

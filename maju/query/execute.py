@@ -5,8 +5,9 @@ Public API (what `/api/resource` and the `frappe.client` methods call):
 - `await list_rows(ctx, doctype, params, strict=...) -> ListResult`: one listing (L1-L23, X2).
   `params` is the E6 mapping or the method's keyword arguments; `strict=True` answers 400 for
   an unknown key (L2), `strict=False` drops it (M10, `get_list` and `get_value`).
-  `ListResult.rows` are typed per D6 (nulls kept, L1); `ListResult.body()` is the
-  `/api/resource` envelope; `ListResult.debug_messages` is L20's string when debug applies.
+  `ListResult.rows` are typed per D6 (nulls kept, L1), with X2's counters when asked;
+  `ListResult.debug_messages` is L20's string when debug applies. The envelopes are the
+  callers' (maju.api.listing, maju.api.client_read).
 - `await count_rows(ctx, doctype, filters, or_filters, debug=False) -> CountResult`: the
   number of documents passing the filters and the caller's row conditions (P8, `get_count`).
 - `row_conditions(ctx, meta)`: the one place the silent row conditions of P5 are gathered.
@@ -47,18 +48,6 @@ class ListResult:
     count: int | None = None
     count_capped: bool | None = None
     debug_messages: str | None = None  # a JSON array string: [sql, "Execution time: …", …]
-
-    def body(self) -> dict[str, Any]:
-        """The `/api/resource` body: `data`, X2's keys, and L20's `exc`/`_debug_messages`."""
-        body: dict[str, Any] = {"data": self.rows}
-        if self.count is not None:
-            body.update(
-                has_next_page=self.has_next_page, count=self.count, count_capped=self.count_capped
-            )
-        if self.debug_messages is not None:
-            body["exc"] = self.debug_messages
-            body["_debug_messages"] = self.debug_messages
-        return body
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+
 from maju.context import Context
 from maju.doctype.document import Document
 from maju.whitelisting import whitelist
@@ -25,11 +27,10 @@ async def write_then_stall(ctx: Context, title: str) -> str:
 
 
 @whitelist
-async def hold_connection(ctx: Context) -> str:
+async def hold_connection(ctx: Context, request: Request) -> str:
     """Take a pooled connection (one statement), then wait, holding it, until the test opens
     `app.state.gate`; `app.state.holding` counts the callers waiting."""
-    assert ctx.request is not None
-    state = ctx.request.app.state
+    state = request.app.state
     await ctx.db.fetch_value("SELECT 1")
     state.holding += 1
     if state.holding == state.expected:
