@@ -67,12 +67,15 @@ def whitelist(
 ) -> F | Callable[[F], F]:
     """Allow REST clients to call a function as `/api/method/<module path>.<function>`.
 
-    Works bare (`@whitelist`) or with arguments, on async functions and on sync ones (which run
-    in a worker thread). A parameter annotated `Context` receives the request's Context (`Site`
-    and Starlette's `Request` are bound the same way); the others are filled from the request
-    parameters and coerced by their annotations (M6, M7). Return a value (sent as
-    `{"message": value}`), a `maju.reply.Reply` (the whole body, with status, headers or
-    cookies) or a Starlette Response (sent as is).
+    Works bare (`@whitelist`) or with arguments, on module functions and on the methods of a
+    DocType controller (`run_method`, D23), async or sync. A sync function runs in a worker
+    thread: it may read its arguments and the Context's plain facts (user, roles, config) but
+    not use the database, which is async; write a function that reads or writes data `async`.
+    A parameter annotated `Context` receives the request's Context (`Site` and Starlette's
+    `Request` are bound the same way); the others are filled from the request parameters and
+    coerced by their annotations (M6, M7). Return a value (sent as `{"message": value}`), a
+    `maju.reply.Reply` (the whole body, with status, headers or cookies) or a Starlette
+    Response (sent as is).
 
     Args:
         methods: the HTTP verbs accepted (default GET, POST, PUT and DELETE; HEAD counts as GET).

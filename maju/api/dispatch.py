@@ -4,6 +4,9 @@ A client can send any string, so the name is checked as text first: its first se
 an installed app or maju, no segment may be private, and only then is the module imported. The
 function must be a real attribute of that module (no module `__getattr__`, no walking into
 other modules) defined in an installed app or in maju, and marked by `@whitelist`.
+
+`run_method` (D23) names a method of a DocType's controller class instead: a public,
+`@whitelist`-marked attribute of the class, found without loading any document.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 from maju import errors
@@ -53,6 +56,24 @@ def target_for(name: str, fn: Callable[..., Any]) -> Target:
     return Target(fn=fn, spec=spec, plan=plan_for(fn), is_async=inspect.iscoroutinefunction(fn))
 
 
+def method_target(cls: type, name: str) -> Target:
+    """D23 with M3: the controller method `name` of `cls` a client may call, else 403.
+
+    `fn` is the class attribute (call it bound to a document: `getattr(doc, name)`); for a
+    plain method the plan leaves `self` out, as binding supplies it.
+    """
+    if not name.isidentifier() or name.startswith("_"):
+        raise not_whitelisted(name)
+    fn = getattr(cls, name, None)
+    spec = whitelist_spec(fn)
+    if fn is None or spec is None or not callable(fn):
+        raise not_whitelisted(name)
+    plan = plan_for(fn)
+    if isinstance(inspect.getattr_static(cls, name), FunctionType):
+        plan = CallPlan(plan.params[1:], plan.accepts_kwargs)
+    return Target(fn=fn, spec=spec, plan=plan, is_async=inspect.iscoroutinefunction(fn))
+
+
 class MethodIndex:
     """The process's resolved functions by name, filled lazily; one per Site (no module global).
 
@@ -63,6 +84,7 @@ class MethodIndex:
         self.packages = frozenset(apps) | {"maju"}
         self.aliases = aliases
         self._targets: dict[str, Target] = {}
+        self._methods: dict[tuple[type, str], Target] = {}
 
     def resolve(self, name: str) -> Target:
         """M2 in order: the alias table (M11, M13 short names included), then a dotted path."""
@@ -71,6 +93,13 @@ class MethodIndex:
             alias = self.aliases.get(name)
             found = target_for(name, alias) if alias is not None else self._resolve_path(name)
             self._targets[name] = found
+        return found
+
+    def resolve_method(self, cls: type, name: str) -> Target:
+        """D23: `method_target`, kept once found (a class has finitely many methods)."""
+        found = self._methods.get((cls, name))
+        if found is None:
+            found = self._methods[(cls, name)] = method_target(cls, name)
         return found
 
     def _resolve_path(self, name: str) -> Target:

@@ -7,7 +7,6 @@ failure anywhere, a controller hook included, leaves nothing behind.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import orjson
@@ -15,16 +14,18 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from maju import errors
-from maju.api.arguments import bind, plan_for
+from maju.api.arguments import bind
+from maju.api.dispatch import method_index
 from maju.api.endpoint import Call
 from maju.api.form import is_json_type
+from maju.api.policy import admit, invoke
 from maju.context import Context
 from maju.doctype import permissions
+from maju.doctype.controller import controller_class
 from maju.doctype.document import Document
 from maju.doctype.meta import Right
 from maju.doctype.serialise import jsonable
 from maju.reply import Reply
-from maju.whitelisting import whitelist_spec
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 NO_DATA = "No document data: send a JSON object of fields (or a `data` parameter)"
@@ -111,29 +112,17 @@ async def document_item(ctx: Context, call: Call) -> Reply:
 async def run_document_method(
     ctx: Context, call: Call, doctype: str, name: str, method: str
 ) -> Reply:
-    """D23: GET needs `read` and runs read-only; POST needs `write` and commits."""
-    verb = "GET" if call.verb == "HEAD" else call.verb
-    right: Right = "read" if verb == "GET" else "write"
-    doc = await Document.load(ctx, doctype, name, for_update=verb == "POST", right=right)
-    bound = whitelisted_method(doc, method, verb)
+    """D23 under /api/method's policy (maju.api.policy): the controller's method must be
+    whitelisted (M3), allow Guests if the caller is one (M3) and the verb (M4), and is counted
+    against its rate limit (C4) before the document is loaded, so the count's commit never
+    ends the row lock a POST takes. GET needs `read` and runs read-only; POST needs `write`
+    and commits. Arguments follow M6/M7; the result comes back under `data`."""
+    cls = controller_class(ctx.registry[doctype], Document)  # 404 for an unknown DocType
+    target = method_index(call.site).resolve_method(cls, method)
+    await admit(ctx, call.site.db, method, target, call.verb)
+    right: Right = "write" if call.verb == "POST" else "read"
+    doc = await Document.load(ctx, doctype, name, for_update=right == "write", right=right)
     form = {k: v for k, v in call.params.items() if k != "run_method"}
-    args, kwargs = bind(plan_for(bound), form, ctx, call.site, call.request)
-    # Sync methods run inline (they hold the request's connection, which lives in this task).
-    result = bound(*args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
+    args, kwargs = bind(target.plan, form, ctx, call.site, call.request)
+    result = await invoke(getattr(doc, method), target.is_async, args, kwargs)
     return Reply({"data": jsonable(result)})
-
-
-def whitelisted_method(doc: Document, method: str, verb: str) -> Any:  # Any: a bound method
-    """D23 with M3/M4: the controller method a client may call, else 403."""
-    denied = errors.PermissionError(f"Function {method} is not whitelisted.")
-    if not method.isidentifier() or method.startswith("_"):
-        raise denied
-    fn = getattr(type(doc), method, None)
-    spec = whitelist_spec(fn)
-    if fn is None or spec is None or not callable(fn):
-        raise denied
-    if not spec.allows_verb(verb):
-        raise errors.PermissionError("Not permitted")
-    return getattr(doc, method)

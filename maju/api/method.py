@@ -1,4 +1,4 @@
-"""/api/method/<name> and `/?cmd=<name>`: check, bind and call a whitelisted function (M).
+"""/api/method/<name> and `/?cmd=<name>`: resolve, admit, bind and call a whitelisted function (M).
 
 The endpoint wrapper has already opened the request's one transaction (read-only for GET and
 HEAD) and renders the answer, or any error raised here after rolling it back (M5, E9).
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from maju import errors
 from maju.api.arguments import bind
-from maju.api.dispatch import Target, method_index
+from maju.api.dispatch import method_index
 from maju.api.endpoint import Call
+from maju.api.policy import admit, invoke
 from maju.api.responses import message_body
-from maju.auth.ratelimit import check_rate_limit
 from maju.context import Context
 from maju.doctype.serialise import jsonable
 from maju.reply import Reply
@@ -38,23 +37,11 @@ async def cmd_handler(ctx: Context, call: Call) -> Reply | Response:
 
 
 async def call_method(ctx: Context, call: Call, name: str) -> Reply | Response:
+    """M2 resolution, the one whitelist policy (M3, M4, C4), M6/M7 binding, then the call."""
     target = method_index(call.site).resolve(name)
-    check_caller(ctx, name, target, call.verb)
-    await check_rate_limit(ctx, call.site.db, target.fn, target.spec.rate_limit)  # C4
+    await admit(ctx, call.site.db, name, target, call.verb)
     args, kwargs = bind(target.plan, call.params, ctx, call.site, call.request)
-    if target.is_async:
-        result = await target.fn(*args, **kwargs)
-    else:
-        result = await run_in_threadpool(target.fn, *args, **kwargs)
-    return method_reply(result)
-
-
-def check_caller(ctx: Context, name: str, target: Target, verb: str) -> None:
-    """M3 guests, then M4 verbs (HEAD counts as GET); both are 403."""
-    if ctx.is_guest and not target.spec.allow_guest:
-        raise errors.PermissionError(f"Function {name} is not allowed for Guest; log in first.")
-    if not target.spec.allows_verb(verb):
-        raise errors.PermissionError("Not permitted")
+    return method_reply(await invoke(target.fn, target.is_async, args, kwargs))
 
 
 def method_reply(result: Any) -> Reply | Response:  # Any: whatever the function returned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from maju import errors
@@ -56,6 +57,18 @@ class HookItem(Document):
     def peek(self, ctx_note: str = "") -> dict[str, Any]:
         """A sync method: returns plain data."""
         return {"title": self.title, "count": self.count, "note": ctx_note or None}
+
+    @whitelist(methods=("GET",))
+    def where(self) -> dict[str, Any]:
+        """A sync method runs in a worker thread and reads the loaded document's fields."""
+        main = threading.current_thread() is threading.main_thread()
+        return {"title": self.title, "main_thread": main}
+
+    @whitelist(methods=("POST",), rate_limit=(2, 60))
+    async def limited_bump(self) -> Document:
+        """C4 on a document method: two calls a minute per client IP."""
+        self.count = (self.count or 0) + 1
+        return await self.save()
 
     def secret(self) -> str:
         """Not whitelisted: run_method must refuse it."""
