@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from maju import errors
 from maju.context import Context
 from maju.doctype.document import Document
+from maju.reply import Reply
 from maju.whitelisting import whitelist
 
 
@@ -203,3 +204,9 @@ async def raise_error(kind: str, message: str = "Something went wrong") -> None:
     """Raise the maju error class named `kind` (E11's table)."""
     error_class = getattr(errors, kind)
     raise error_class(message)
+
+
+@whitelist(methods=("POST",), allow_guest=True)
+async def created(label: str = "x") -> Reply:
+    """A whole JSON answer with its own status and header: a Reply, not M8's envelope."""
+    return Reply({"created": label}, status=201, headers={"Location": f"/items/{label}"})
